@@ -1,0 +1,84 @@
+"""Every fake backend of ``qiskit_ibm_runtime.fake_provider``, served under its own name.
+
+The configuration and properties are the snapshot files the fake backends ship, so
+``service.backend("fake_manila")`` transpiles against the same target as ``FakeManilaV2()``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import threading
+from functools import cached_property
+from typing import Any
+
+from .errors import NotFound
+
+# Used when a snapshot has no ``default_rep_delay`` (microseconds in the snapshot files).
+FALLBACK_REP_DELAY_S = 250e-6
+
+
+class BackendCatalog:
+    """Lazy look-up of fake backends by name; instances are created on first use and reused."""
+
+    def __init__(self) -> None:
+        self._instances: dict[str, Any] = {}
+        self._configs: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _classes(self) -> dict[str, type]:
+        from qiskit_ibm_runtime import fake_provider
+
+        classes = {}
+        for attr in dir(fake_provider):
+            cls = getattr(fake_provider, attr)
+            if attr.startswith("Fake") and attr.endswith("V2") and hasattr(cls, "backend_name"):
+                classes[cls.backend_name] = cls
+        return dict(sorted(classes.items()))
+
+    def names(self) -> list[str]:
+        return list(self._classes)
+
+    def _class(self, name: str) -> type:
+        try:
+            return self._classes[name]
+        except KeyError:
+            raise NotFound(f"Backend not found: {name}") from None
+
+    def backend(self, name: str) -> Any:
+        """The ``FakeBackendV2`` instance that simulates ``name`` with its noise model."""
+        cls = self._class(name)
+        with self._lock:
+            if name not in self._instances:
+                self._instances[name] = cls()
+            return self._instances[name]
+
+    def _snapshot(self, name: str, which: str) -> dict[str, Any]:
+        cls = self._class(name)
+        filename = cls.conf_filename if which == "conf" else cls.props_filename
+        with open(os.path.join(cls.dirname, filename), encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def configuration(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            if name not in self._configs:
+                conf = self._snapshot(name, "conf")
+                conf["backend_name"] = name
+                conf["simulator"] = False
+                self._configs[name] = conf
+            return copy.deepcopy(self._configs[name])
+
+    def properties(self, name: str) -> dict[str, Any]:
+        props = self._snapshot(name, "props")
+        props["backend_name"] = name
+        return props
+
+    def num_qubits(self, name: str) -> int:
+        return int(self.configuration(name)["n_qubits"])
+
+    def rep_delay(self, name: str) -> float:
+        """Seconds between shots: the backend's default repetition delay."""
+        micros = self.configuration(name).get("default_rep_delay")
+        return FALLBACK_REP_DELAY_S if micros is None else float(micros) * 1e-6

@@ -1,0 +1,108 @@
+"""Decoding primitive requests and running them with Aer on the fake backend's noise model.
+
+The request body is what ``SamplerV2``/``EstimatorV2`` send to the real service (PUBs encoded
+by ``RuntimeEncoder``); the result is a ``PrimitiveResult`` encoded the way the service encodes
+it, so the unmodified client decodes it with its own ``ResultDecoder``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .backends import BackendCatalog
+from .errors import BadRequest
+
+PROGRAMS = ("sampler", "estimator")
+# The service's defaults: 4096 shots for the sampler; estimator precision 1/64 (≈4096 shots).
+DEFAULT_SHOTS = 4096
+DEFAULT_PRECISION = 0.015625
+
+
+@dataclass
+class PreparedJob:
+    """A validated request: PUBs ready to run and the size that sets its QPU time."""
+
+    program_id: str
+    backend: str
+    pubs: list[Any]
+    options: dict[str, Any]
+    num_circuits: int
+    shots: int
+
+
+class PrimitiveRunner:
+    """Turns requests into PUBs (at submit time, to reject bad input) and runs them (later)."""
+
+    def __init__(self, catalog: BackendCatalog, workers: int = 2) -> None:
+        self.catalog = catalog
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qsession-aer")
+        self._backend_locks: dict[str, threading.Lock] = {}
+
+    def prepare(self, program_id: str, backend: str, params: Any) -> PreparedJob:
+        from qiskit.primitives.containers.estimator_pub import EstimatorPub
+        from qiskit.primitives.containers.sampler_pub import SamplerPub
+        from qiskit_ibm_runtime.utils.json import RuntimeDecoder
+
+        if program_id not in PROGRAMS:
+            raise BadRequest(f"Unknown program {program_id!r}: the emulator runs {PROGRAMS}.")
+        if not isinstance(params, dict) or not isinstance(params.get("pubs"), list):
+            raise BadRequest("params must be an object with a list of 'pubs'.")
+        try:
+            decoded = json.loads(json.dumps(params), cls=RuntimeDecoder)
+            options = decoded.get("options") or {}
+            if program_id == "sampler":
+                shots = int(options.get("default_shots") or DEFAULT_SHOTS)
+                pubs = [SamplerPub.coerce(p, shots) for p in decoded["pubs"]]
+            else:
+                precision = float(options.get("default_precision") or DEFAULT_PRECISION)
+                pubs = [EstimatorPub.coerce(p, precision) for p in decoded["pubs"]]
+        except BadRequest:
+            raise
+        except Exception as exc:  # the decoder raises many types on hostile input
+            raise BadRequest(f"Invalid PUBs for {program_id}: {exc}") from None
+        if not pubs:
+            raise BadRequest("At least one PUB is required.")
+        width = self.catalog.num_qubits(backend)
+        for pub in pubs:
+            if pub.circuit.num_qubits > width:
+                raise BadRequest(
+                    f"A circuit has {pub.circuit.num_qubits} qubits but {backend} has {width}."
+                )
+        circuits = sum(max(1, math.prod(pub.shape)) for pub in pubs)
+        shots = max(_shots_of(pub) for pub in pubs)
+        return PreparedJob(program_id, backend, pubs, options, circuits, shots)
+
+    def run(self, job: PreparedJob) -> Future:
+        """Run on a worker thread; the future's value is the encoded ``PrimitiveResult``."""
+        return self._pool.submit(self._execute, job)
+
+    def _execute(self, job: PreparedJob) -> str:
+        from qiskit.primitives import BackendEstimatorV2, BackendSamplerV2
+        from qiskit_ibm_runtime.utils.json import RuntimeEncoder
+
+        backend = self.catalog.backend(job.backend)
+        seed = (job.options.get("simulator") or {}).get("seed_simulator")
+        lock = self._backend_locks.setdefault(job.backend, threading.Lock())
+        with lock:  # a fake backend instance is not safe to run from two threads at once
+            cls = BackendSamplerV2 if job.program_id == "sampler" else BackendEstimatorV2
+            primitive = cls(backend=backend)
+            if seed is not None:
+                primitive.options.seed_simulator = seed
+            result = primitive.run(job.pubs).result()
+        return json.dumps(result, cls=RuntimeEncoder)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _shots_of(pub: Any) -> int:
+    shots = getattr(pub, "shots", None)
+    if shots is not None:
+        return int(shots)
+    precision = getattr(pub, "precision", None) or DEFAULT_PRECISION
+    return max(1, round(1 / precision**2))

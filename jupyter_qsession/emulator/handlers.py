@@ -1,0 +1,305 @@
+"""Tornado handlers for the subset of the Qiskit Runtime REST API that qiskit-ibm-runtime calls.
+
+Handlers are thin: parse, call the scheduler, render. Every refusal is a :class:`ServiceError`
+turned into the service's JSON error body with its 4xx status, once, in ``write_error``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from tornado import web
+
+from .errors import BadRequest, Conflict, ServiceError
+
+if TYPE_CHECKING:
+    from .service import Emulator
+
+API = "/api/v1"
+
+
+class EmulatorHandler(web.RequestHandler):
+    """Base: bearer auth, state brought up to the current time, JSON in and out."""
+
+    requires_auth = True
+
+    def initialize(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.scheduler = emulator.scheduler
+
+    def prepare(self) -> None:
+        if self.requires_auth:
+            self.emulator.tokens.check(self.request.headers.get("Authorization"))
+        self.scheduler.advance()
+
+    def on_finish(self) -> None:
+        self.emulator.reschedule()
+
+    def json_body(self) -> dict[str, Any]:
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"Malformed JSON body: {exc}") from None
+        if not isinstance(body, dict):
+            raise BadRequest("The JSON body must be an object.")
+        return body
+
+    def send(self, body: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ServiceError):
+            message = exc.message
+        elif isinstance(exc, web.HTTPError):
+            message = exc.log_message or self._reason
+        else:
+            message = "Internal error in the emulator."
+        self.set_header("Content-Type", "application/json")
+        self.finish(
+            json.dumps(
+                {
+                    "errors": [{"code": str(status_code), "message": message, "more_info": ""}],
+                    "message": message,
+                    "status_code": status_code,
+                    "trace": "",
+                }
+            )
+        )
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, ServiceError):
+            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
+            return
+        super()._handle_request_exception(e)
+
+
+class TokenHandler(EmulatorHandler):
+    """``POST /identity/token``: IBM Cloud IAM's API-key grant."""
+
+    requires_auth = False
+
+    def check_xsrf_cookie(self) -> None:  # form posts from the client carry no cookie
+        return None
+
+    def post(self) -> None:
+        self.send(
+            self.emulator.tokens.exchange(
+                self.get_body_argument("grant_type", None), self.get_body_argument("apikey", None)
+            )
+        )
+
+
+class BackendsHandler(EmulatorHandler):
+    def get(self) -> None:
+        catalog = self.emulator.catalog
+        devices = [
+            {"name": name, "status": {"name": "online", "reason": "available"}, "class": "fake"}
+            for name in catalog.names()
+        ]
+        self.send({"devices": devices})
+
+
+class BackendHandler(EmulatorHandler):
+    def get(self, name: str, what: str) -> None:
+        catalog = self.emulator.catalog
+        if what == "configuration":
+            self.send(catalog.configuration(name))
+        elif what == "properties":
+            self.send(catalog.properties(name))
+        else:
+            catalog.configuration(name)  # 404 for an unknown backend
+            self.send(
+                {
+                    "state": True,
+                    "status": "active",
+                    "message": "available",
+                    "length_queue": len(self.scheduler.queued(name)),
+                    "backend_version": "1.0.0",
+                }
+            )
+
+
+class JobsHandler(EmulatorHandler):
+    def post(self) -> None:
+        body = self.json_body()
+        job = self.emulator.submit(body)
+        self.send({"id": job.id, "backend": job.backend, "session_id": job.session_id})
+
+    def get(self) -> None:
+        jobs = list(self.scheduler.jobs.values())
+        session_id = self.get_query_argument("session_id", None)
+        backend = self.get_query_argument("backend", None)
+        pending = self.get_query_argument("pending", None)
+        program = self.get_query_argument("program", None)
+        tags = self.get_query_arguments("tags")
+        if session_id:
+            jobs = [j for j in jobs if j.session_id == session_id]
+        if backend:
+            jobs = [j for j in jobs if j.backend == backend]
+        if pending is not None:
+            jobs = [j for j in jobs if (not j.final) == (pending == "true")]
+        if program:
+            jobs = [j for j in jobs if j.program_id == program]
+        if tags:
+            jobs = [j for j in jobs if set(tags) <= set(j.tags)]
+        jobs.sort(key=lambda j: j.created, reverse=self.get_query_argument("sort", "") != "ASC")
+        offset = _int_arg(self, "offset", 0)
+        limit = _int_arg(self, "limit", 200)
+        page = jobs[offset : offset + limit]
+        rendered = [
+            j.to_api(include_params=False, queue_position=self.scheduler.queue_position(j))
+            for j in page
+        ]
+        self.send({"jobs": rendered, "count": len(jobs), "limit": limit, "offset": offset})
+
+
+class JobHandler(EmulatorHandler):
+    def get(self, job_id: str) -> None:
+        job = self.scheduler.job(job_id)
+        include = self.get_query_argument("exclude_params", "false") != "true"
+        self.send(job.to_api(include_params=include, queue_position=self.scheduler.queue_position(job)))
+
+    def delete(self, job_id: str) -> None:
+        self.emulator.delete_job(job_id)
+        self.set_status(204)
+        self.finish()
+
+
+class JobResultsHandler(EmulatorHandler):
+    def get(self, job_id: str) -> None:
+        job = self.scheduler.job(job_id)
+        if not job.final:
+            raise Conflict(f"Job {job_id} is {job.status.lower()}: its results are not ready yet.")
+        if job.result is None:
+            self.finish(job.reason or "")
+            return
+        self.set_header("Content-Type", "application/json")
+        self.finish(job.result)
+
+
+class JobCancelHandler(EmulatorHandler):
+    def post(self, job_id: str) -> None:
+        self.scheduler.cancel_job(job_id)
+        self.set_status(204)
+        self.finish()
+
+
+class JobMetricsHandler(EmulatorHandler):
+    def get(self, job_id: str) -> None:
+        job = self.scheduler.job(job_id)
+        self.send(job.metrics(queue_position=self.scheduler.queue_position(job)))
+
+
+class JobLogsHandler(EmulatorHandler):
+    def get(self, job_id: str) -> None:
+        job = self.scheduler.job(job_id)
+        self.set_header("Content-Type", "text/plain")
+        self.finish(f"{job.status}: {job.reason}\n" if job.reason else f"{job.status}\n")
+
+
+class JobTagsHandler(EmulatorHandler):
+    def put(self, job_id: str) -> None:
+        job = self.scheduler.job(job_id)
+        tags = self.json_body().get("tags")
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise BadRequest("tags must be a list of strings.")
+        job.tags = tags
+        self.set_status(204)
+        self.finish()
+
+
+class SessionsHandler(EmulatorHandler):
+    def post(self) -> None:
+        body = self.json_body()
+        backend = body.get("backend")
+        if not isinstance(backend, str) or not backend:
+            raise BadRequest("A session needs a 'backend'.")
+        self.emulator.catalog.configuration(backend)  # 404 for an unknown backend
+        session = self.scheduler.create_session(
+            backend, body.get("mode", "dedicated"), body.get("max_ttl")
+        )
+        self.send(session.to_api())
+
+
+class SessionHandler(EmulatorHandler):
+    def get(self, session_id: str) -> None:
+        session = self.scheduler.session(session_id)
+        self.send(session.to_api())
+
+    def patch(self, session_id: str) -> None:
+        body = self.json_body()
+        if body.get("accepting_jobs") is not False:
+            raise BadRequest("Only {'accepting_jobs': false} (close the session) is supported.")
+        self.scheduler.close_session(session_id)
+        self.set_status(204)
+        self.finish()
+
+
+class SessionCancelHandler(EmulatorHandler):
+    """``DELETE /sessions/{id}/close``: the client's ``Session.cancel()``."""
+
+    def delete(self, session_id: str) -> None:
+        self.scheduler.cancel_session(session_id)
+        self.set_status(204)
+        self.finish()
+
+
+class UsageHandler(EmulatorHandler):
+    def get(self) -> None:
+        used = sum(j.quantum_seconds for j in self.scheduler.jobs.values())
+        self.send(
+            {
+                "instance_id": self.emulator.instance,
+                "plan_id": self.scheduler.plan,
+                "usage_consumed_seconds": round(used, 6),
+                "usage_limit_reached": False,
+            }
+        )
+
+
+def _int_arg(handler: web.RequestHandler, name: str, default: int) -> int:
+    raw = handler.get_query_argument(name, None)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer, got {raw!r}.") from None
+    if value < 0:
+        raise BadRequest(f"{name} must not be negative.")
+    return value
+
+
+ID = r"([A-Za-z0-9_.-]{1,100})"
+
+
+def routes(emulator: Emulator) -> list[tuple[str, type, dict]]:
+    kw = {"emulator": emulator}
+    return [
+        (r"/identity/token", TokenHandler, kw),
+        (rf"{API}/backends", BackendsHandler, kw),
+        (rf"{API}/backends/{ID}/(configuration|properties|status)", BackendHandler, kw),
+        (rf"{API}/jobs", JobsHandler, kw),
+        (rf"{API}/jobs/{ID}", JobHandler, kw),
+        (rf"{API}/jobs/{ID}/results", JobResultsHandler, kw),
+        (rf"{API}/jobs/{ID}/cancel", JobCancelHandler, kw),
+        (rf"{API}/jobs/{ID}/metrics", JobMetricsHandler, kw),
+        (rf"{API}/jobs/{ID}/logs", JobLogsHandler, kw),
+        (rf"{API}/jobs/{ID}/tags", JobTagsHandler, kw),
+        (rf"{API}/sessions", SessionsHandler, kw),
+        (rf"{API}/sessions/{ID}", SessionHandler, kw),
+        (rf"{API}/sessions/{ID}/close", SessionCancelHandler, kw),
+        (rf"{API}/instances/usage", UsageHandler, kw),
+        (r"/.*", NotFoundHandler, kw),
+    ]
+
+
+class NotFoundHandler(EmulatorHandler):
+    requires_auth = False
+
+    def prepare(self) -> None:
+        raise web.HTTPError(404, f"No such endpoint: {self.request.method} {self.request.path}")

@@ -1,0 +1,175 @@
+"""The emulator: scheduler + fake backends + Aer runner behind a tornado app on loopback.
+
+It runs inside any tornado IOLoop: its own thread (:class:`EmulatorThread`, the CLI and tests)
+or the Jupyter server's loop. All state changes happen on that loop; the scheduler is woken
+exactly when its next event is due (no polling), or at once when a manual clock jumps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import socket
+from typing import Any
+
+from tornado import httpserver, ioloop, web
+
+from .auth import TokenIssuer
+from .backends import BackendCatalog
+from .clock import Clock, WallClock
+from .errors import BadRequest, Conflict
+from .executor import PrimitiveRunner
+from .handlers import routes
+from .models import Job
+from .scheduler import DEFAULT_INTERACTIVE_TTL, MAX_TTL_LIMIT, QueueScheduler
+
+log = logging.getLogger(__name__)
+
+# The emulator's single service instance, in IBM Cloud CRN form so the client routes to it.
+INSTANCE_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/qsession-emulator::emulator"
+DEFAULT_QUEUE_WAIT = 10.0
+DEFAULT_JOB_OVERHEAD = 2.0
+
+
+class Emulator:
+    """One emulated Qiskit Runtime service. Configure it, then :meth:`start` it in a loop."""
+
+    instance = INSTANCE_CRN
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        api_key: str | None = None,
+        queue_wait: float = DEFAULT_QUEUE_WAIT,
+        interactive_ttl: int = DEFAULT_INTERACTIVE_TTL,
+        max_ttl_limit: int = MAX_TTL_LIMIT,
+        plan: str = "paid",
+        job_overhead: float = DEFAULT_JOB_OVERHEAD,
+    ) -> None:
+        if job_overhead < 0:
+            raise ValueError("job_overhead must be >= 0")
+        self.clock = clock or WallClock()
+        self.api_key = api_key or secrets.token_urlsafe(24)
+        self.tokens = TokenIssuer(self.api_key)
+        self.catalog = BackendCatalog()
+        self.runner = PrimitiveRunner(self.catalog)
+        self.job_overhead = job_overhead
+        self.scheduler = QueueScheduler(
+            self.clock,
+            queue_wait=queue_wait,
+            interactive_ttl=interactive_ttl,
+            max_ttl_limit=max_ttl_limit,
+            plan=plan,
+            on_job_start=self._execute,
+        )
+        self._loop: ioloop.IOLoop | None = None
+        self._server: httpserver.HTTPServer | None = None
+        self._wakeup: object | None = None
+        self.url: str | None = None
+        self.clock.subscribe(self._on_clock_jump)
+
+    # ----------------------------------------------------------------- lifecycle
+    def make_app(self) -> web.Application:
+        return web.Application(routes(self))
+
+    def start(self, port: int = 0, address: str = "127.0.0.1") -> str:
+        """Listen on ``address:port`` (0 picks a free port) in the current IOLoop; return the URL."""
+        self._loop = ioloop.IOLoop.current()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, port))
+        sock.listen(128)
+        sock.setblocking(False)
+        self._server = httpserver.HTTPServer(self.make_app())
+        self._server.add_sockets([sock])
+        host, bound = sock.getsockname()[:2]
+        self.url = f"http://{host}:{bound}"
+        log.info("Qiskit Runtime emulator listening on %s", self.url)
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._wakeup is not None and self._loop is not None:
+            self._loop.remove_timeout(self._wakeup)
+            self._wakeup = None
+        self.runner.shutdown()
+
+    # ----------------------------------------------------------------- commands
+    def submit(self, body: dict[str, Any]) -> Job:
+        backend = body.get("backend")
+        if not isinstance(backend, str) or not backend:
+            raise BadRequest("A job needs a 'backend'.")
+        session_id = body.get("session_id")
+        if session_id is not None and not isinstance(session_id, str):
+            raise BadRequest("session_id must be a string.")
+        if session_id is not None:
+            self.scheduler.session(session_id)  # 404 before any work on the payload
+        tags = body.get("tags") or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise BadRequest("tags must be a list of strings.")
+        prepared = self.runner.prepare(str(body.get("program_id")), backend, body.get("params"))
+        duration = self.job_overhead + (
+            prepared.num_circuits * prepared.shots * self.catalog.rep_delay(backend)
+        )
+        job = self.scheduler.submit(
+            backend=backend,
+            program_id=prepared.program_id,
+            params=body["params"],
+            duration=round(duration, 6),
+            num_circuits=prepared.num_circuits,
+            shots=prepared.shots,
+            session_id=session_id,
+            tags=tags,
+            payload=prepared,
+        )
+        return job
+
+    def delete_job(self, job_id: str) -> None:
+        job = self.scheduler.job(job_id)
+        if not job.final:
+            raise Conflict(f"Job {job_id} is {job.status.lower()}: cancel it before deleting it.")
+        del self.scheduler.jobs[job_id]
+
+    # ----------------------------------------------------------------- execution
+    def _execute(self, job: Job) -> None:
+        """The scheduler started ``job`` on its QPU: compute its result on a worker thread."""
+        prepared, job.payload = job.payload, None
+        job_id, loop = job.id, self._loop
+        future = self.runner.run(prepared)
+
+        def done(fut: Any) -> None:
+            try:
+                result, error = fut.result(), None
+            except Exception as exc:  # a failed simulation fails the job, as on the service
+                result, error = f"Traceback (most recent call last):\n{exc!r}", str(exc)
+            if loop is not None:
+                loop.add_callback(self._finish, job_id, result, error)
+
+        future.add_done_callback(done)
+
+    def _finish(self, job_id: str, result: str, error: str | None) -> None:
+        self.scheduler.result_ready(job_id, result, error)
+        self.reschedule()
+
+    # ----------------------------------------------------------------- waking up
+    def _on_clock_jump(self) -> None:
+        if self._loop is not None:
+            self._loop.add_callback(self.reschedule)
+
+    def reschedule(self) -> None:
+        """Process due events, then sleep until the next one (wall clocks only)."""
+        nxt = self.scheduler.advance()
+        if self._loop is None:
+            return
+        if self._wakeup is not None:
+            self._loop.remove_timeout(self._wakeup)
+            self._wakeup = None
+        if nxt is None:
+            return
+        delay = self.clock.to_wall_delay(nxt - self.clock.now())
+        if delay is not None:
+            self._wakeup = self._loop.call_later(delay, self.reschedule)
