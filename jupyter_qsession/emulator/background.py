@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -65,6 +66,33 @@ class EmulatorThread:
         if "error" in box:
             raise box["error"]
         return box["value"]
+
+    def advance(self, seconds: float) -> None:
+        """Move a manual clock ``seconds`` ahead, one scheduler event at a time.
+
+        Before each step it waits for running simulations to finish, so every job completes at
+        exactly its emulated end and the outcome never depends on how fast this machine is.
+        """
+        clock = self.emulator.clock
+        scheduler = self.emulator.scheduler
+        target = clock.now() + seconds
+        while True:
+            self._wait_settled()
+            due = self.call(scheduler.advance)
+            if due is None or due > target:
+                break
+            clock.advance(max(0.0, due - clock.now()))
+            self.call(self.emulator.reschedule)
+        clock.advance(max(0.0, target - clock.now()))
+        self.call(self.emulator.reschedule)
+        self._wait_settled()
+
+    def _wait_settled(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.call(self.emulator.scheduler.settled):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the emulator's simulations did not finish")
+            time.sleep(0.005)
 
     def stop(self) -> None:
         if self._loop is None:

@@ -14,6 +14,10 @@ from collections.abc import Callable
 class Clock:
     """Source of the current time in seconds since the epoch."""
 
+    #: Whether the real time a simulation takes counts as QPU time (wall clocks) or not
+    #: (a manual clock: a job's QPU time is exactly its emulated duration).
+    counts_compute_time = True
+
     def now(self) -> float:
         raise NotImplementedError
 
@@ -41,6 +45,8 @@ class WallClock(Clock):
 
 class ManualClock(Clock):
     """A clock that only moves when a test calls :meth:`advance`; listeners are told at once."""
+
+    counts_compute_time = False
 
     def __init__(self, start: float = 1_800_000_000.0) -> None:
         self._now = start

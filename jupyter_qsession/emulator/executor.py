@@ -46,7 +46,7 @@ class PrimitiveRunner:
     def prepare(self, program_id: str, backend: str, params: Any) -> PreparedJob:
         from qiskit.primitives.containers.estimator_pub import EstimatorPub
         from qiskit.primitives.containers.sampler_pub import SamplerPub
-        from qiskit_ibm_runtime.utils.json import RuntimeDecoder
+        from qiskit_ibm_runtime.json import RuntimeDecoder
 
         if program_id not in PROGRAMS:
             raise BadRequest(f"Unknown program {program_id!r}: the emulator runs {PROGRAMS}.")
@@ -83,7 +83,7 @@ class PrimitiveRunner:
 
     def _execute(self, job: PreparedJob) -> str:
         from qiskit.primitives import BackendEstimatorV2, BackendSamplerV2
-        from qiskit_ibm_runtime.utils.json import RuntimeEncoder
+        from qiskit_ibm_runtime.json import RuntimeEncoder
 
         backend = self.catalog.backend(job.backend)
         seed = (job.options.get("simulator") or {}).get("seed_simulator")

@@ -77,6 +77,8 @@ class QueueScheduler:
         self._running: dict[str, Job] = {}
         self._free_since: dict[str, float] = {}
         self._ready_at: dict[str, float] = {}
+        # Time of the last processed event: nothing may happen before it (no retroactive starts).
+        self._cursor = clock.now()
 
     # ----------------------------------------------------------------- look-ups
     def job(self, job_id: str) -> Job:
@@ -214,8 +216,13 @@ class QueueScheduler:
         job.result_ready = True
         if error:
             job.reason = error
-        self._ready_at[job.id] = self.clock.now()
+        # With a wall clock a slow simulation makes the job last longer; a manual clock does not.
+        self._ready_at[job.id] = self.clock.now() if self.clock.counts_compute_time else job.started
         self.advance()
+
+    def settled(self) -> bool:
+        """True when no running job is still waiting for its simulation result."""
+        return all(job.result_ready for job in self._running.values())
 
     # ----------------------------------------------------------------- the event loop
     def advance(self) -> float | None:
@@ -226,6 +233,7 @@ class QueueScheduler:
             if event is None or event[0] > now:
                 return None if event is None else event[0]
             at, _, action = event
+            self._cursor = at
             action(at)
 
     def _next_event(self) -> tuple[float, int, Callable[[float], None]] | None:
@@ -249,7 +257,10 @@ class QueueScheduler:
             if start is not None:
                 at, job = start
                 events.append((at, 3, lambda t, j=job: self._start(j, t)))
-        return min(events, key=lambda e: (e[0], e[1])) if events else None
+        if not events:
+            return None
+        at, order, action = min(events, key=lambda e: (e[0], e[1]))
+        return max(at, self._cursor), order, action
 
     def _next_start(self, backend: str) -> tuple[float, Job] | None:
         free = self._free_since.get(backend, 0.0)

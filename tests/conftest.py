@@ -1,0 +1,105 @@
+"""Fixtures: a real emulator on a free loopback port, driven by a manual clock, and the
+unmodified qiskit-ibm-runtime client pointed at it."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+import requests
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import SparsePauliOp
+from qiskit.transpiler import generate_preset_pass_manager
+
+from jupyter_qsession.emulator import Emulator, EmulatorThread, ManualClock, runtime_service
+
+QUEUE_WAIT = 30.0
+OVERHEAD = 5.0
+INTERACTIVE_TTL = 60
+MANILA_REP_DELAY = 250e-6
+
+
+def qpu_time(shots: int, circuits: int = 1) -> float:
+    """A job's emulated QPU time on fake_manila: overhead + shots x circuits x rep delay."""
+    return OVERHEAD + shots * circuits * MANILA_REP_DELAY
+
+
+JOB = qpu_time(10)  # the 10-shot jobs most tests run
+EPS = 1e-3  # slack for float sums of emulated times when a test waits for "done"
+
+warnings.filterwarnings("ignore", message=".*(SamplerV2|EstimatorV2) class is deprecated.*")
+
+
+def start_emulator(**overrides) -> EmulatorThread:
+    options = dict(
+        clock=ManualClock(),
+        queue_wait=QUEUE_WAIT,
+        job_overhead=OVERHEAD,
+        interactive_ttl=INTERACTIVE_TTL,
+        api_key="test-key",
+    )
+    options.update(overrides)
+    emu = EmulatorThread(Emulator(**options))
+    emu.start()
+    return emu
+
+
+@pytest.fixture
+def emu() -> Iterator[EmulatorThread]:
+    emu = start_emulator()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def service(emu):
+    return runtime_service(emu.url, emu.emulator.api_key)
+
+
+@pytest.fixture
+def backend(service):
+    return service.backend("fake_manila")
+
+
+@pytest.fixture
+def bell(backend):
+    """A Bell-state circuit transpiled for the backend (an ISA circuit, as the service needs)."""
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure_all()
+    return generate_preset_pass_manager(optimization_level=1, backend=backend).run(qc)
+
+
+@pytest.fixture
+def zz_pub(backend):
+    """An Estimator PUB: <ZZ> on a Bell state, laid out for the backend."""
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(qc)
+    return (isa, SparsePauliOp("ZZ").apply_layout(isa.layout))
+
+
+class Rest:
+    """Raw, authenticated HTTP against the emulator, for what the client never sends."""
+
+    def __init__(self, url: str, api_key: str) -> None:
+        self.base = f"{url}/api/v1"
+        token = requests.post(
+            f"{url}/identity/token",
+            data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": api_key},
+            timeout=10,
+        ).json()["access_token"]
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def __call__(self, method: str, path: str, **kwargs) -> requests.Response:
+        return requests.request(
+            method, f"{self.base}{path}", headers=self.headers, timeout=30, **kwargs
+        )
+
+
+@pytest.fixture
+def rest(emu) -> Rest:
+    return Rest(emu.url, emu.emulator.api_key)
