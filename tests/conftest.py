@@ -3,7 +3,6 @@ unmodified qiskit-ibm-runtime client pointed at it."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -28,7 +27,6 @@ def qpu_time(shots: int, circuits: int = 1) -> float:
 JOB = qpu_time(10)  # the 10-shot jobs most tests run
 EPS = 1e-3  # slack for float sums of emulated times when a test waits for "done"
 
-warnings.filterwarnings("ignore", message=".*(SamplerV2|EstimatorV2) class is deprecated.*")
 
 
 def start_emulator(**overrides) -> EmulatorThread:

@@ -30,11 +30,12 @@ class BackendCatalog:
     @cached_property
     def _classes(self) -> dict[str, type]:
         from qiskit_ibm_runtime import fake_provider
+        from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 
         classes = {}
         for attr in dir(fake_provider):
             cls = getattr(fake_provider, attr)
-            if attr.startswith("Fake") and attr.endswith("V2") and hasattr(cls, "backend_name"):
+            if isinstance(cls, type) and issubclass(cls, FakeBackendV2) and hasattr(cls, "dirname"):
                 classes[cls.backend_name] = cls
         return dict(sorted(classes.items()))
 

@@ -146,18 +146,7 @@ class QueueScheduler:
     ) -> Job:
         self.advance()
         now = self.clock.now()
-        session = None
-        if session_id is not None:
-            session = self.session(session_id)
-            if not session.accepting_jobs or session.state == CLOSED:
-                raise Conflict(
-                    f"Session {session_id} is closed and does not accept new jobs. "
-                    "Open a new session."
-                )
-            if session.backend != backend:
-                raise BadRequest(
-                    f"Session {session_id} runs on {session.backend}, not on {backend}."
-                )
+        session = self.check_accepts(session_id, backend)
         job = Job(
             id=new_id(),
             backend=backend,
@@ -175,6 +164,19 @@ class QueueScheduler:
         self.jobs[job.id] = job
         self.advance()
         return job
+
+    def check_accepts(self, session_id: str | None, backend: str) -> Session | None:
+        """The session a new job on ``backend`` joins; refuses unknown or closed sessions."""
+        if session_id is None:
+            return None
+        session = self.session(session_id)
+        if not session.accepting_jobs or session.state == CLOSED:
+            raise Conflict(
+                f"Session {session_id} is closed and does not accept new jobs. Open a new session."
+            )
+        if session.backend != backend:
+            raise BadRequest(f"Session {session_id} runs on {session.backend}, not on {backend}.")
+        return session
 
     def cancel_job(self, job_id: str) -> Job:
         self.advance()

@@ -1,0 +1,107 @@
+"""Jobs on the emulator: Aer results the client decodes, QPU timing, metrics, backends."""
+
+from __future__ import annotations
+
+import pytest
+from qiskit.primitives import PrimitiveResult
+from qiskit.transpiler import generate_preset_pass_manager
+from qiskit_ibm_runtime import EstimatorV2, SamplerV2, fake_provider
+
+from conftest import EPS, JOB, OVERHEAD, QUEUE_WAIT, qpu_time
+from timeline import ran
+
+
+def test_results_are_noisy_aer_results_the_client_decodes(emu, backend, bell):
+    job = SamplerV2(mode=backend).run([bell], shots=4000)
+    emu.advance(QUEUE_WAIT + qpu_time(4000) + EPS)
+    result = job.result()
+    assert isinstance(result, PrimitiveResult)
+    counts = result[0].data.meas.get_counts()
+    assert sum(counts.values()) == 4000
+    assert counts["00"] + counts["11"] > 3000  # a Bell state ...
+    assert counts.get("01", 0) + counts.get("10", 0) > 0  # ... on a noisy device
+
+
+def test_estimator_returns_expectation_values(emu, backend, zz_pub):
+    job = EstimatorV2(mode=backend).run([zz_pub])
+    emu.advance(QUEUE_WAIT + qpu_time(4096) + EPS)
+    evs = job.result()[0].data.evs
+    assert 0.7 < float(evs) <= 1.0  # <ZZ> of a Bell state is 1, less the device's noise
+
+
+def test_seeded_jobs_repeat_exactly(emu, backend, bell):
+    sampler = SamplerV2(mode=backend, options={"simulator": {"seed_simulator": 42}})
+    jobs = [sampler.run([bell], shots=500) for _ in range(2)]
+    emu.advance(QUEUE_WAIT + 2 * qpu_time(500) + EPS)
+    first, second = (job.result()[0].data.meas.get_counts() for job in jobs)
+    assert first == second
+
+
+def test_more_shots_take_longer(emu, backend, bell):
+    small = SamplerV2(mode=backend).run([bell], shots=100)
+    large = SamplerV2(mode=backend).run([bell], shots=40_000)
+    emu.advance(QUEUE_WAIT + qpu_time(100) + qpu_time(40_000) + EPS)
+    assert small.usage() == pytest.approx(qpu_time(100))
+    assert large.usage() == pytest.approx(qpu_time(40_000))
+    _, start, end = ran(large)
+    assert end - start == pytest.approx(OVERHEAD + 10.0)
+
+
+def test_circuits_multiply_the_qpu_time(emu, backend, bell):
+    job = SamplerV2(mode=backend).run([bell, bell, bell], shots=1000)
+    emu.advance(QUEUE_WAIT + qpu_time(1000, circuits=3) + EPS)
+    assert job.usage() == pytest.approx(qpu_time(1000, circuits=3))
+    assert job.metrics()["num_circuits"] == 3
+
+
+def test_metrics_report_timestamps_and_usage(emu, backend, bell):
+    job = SamplerV2(mode=backend).run([bell], shots=10)
+    assert job.metrics()["usage"]["quantum_seconds"] == 0
+    assert job.metrics()["timestamps"]["running"] is None
+    emu.advance(QUEUE_WAIT + JOB + EPS)
+    metrics = job.metrics()
+    created, running, finished = ran(job)
+    assert running - created == pytest.approx(QUEUE_WAIT)
+    assert finished - running == pytest.approx(JOB)
+    assert metrics["usage"]["quantum_seconds"] == pytest.approx(JOB)
+    assert job.usage() == pytest.approx(JOB)
+
+
+def test_queued_job_can_be_cancelled(emu, backend, bell):
+    job = SamplerV2(mode=backend).run([bell], shots=10)
+    job.cancel()
+    assert job.status() == "CANCELLED"
+    emu.advance(QUEUE_WAIT + JOB)
+    assert job.status() == "CANCELLED"
+    assert job.usage() == 0
+
+
+def test_queue_position_counts_jobs_ahead(emu, backend, bell, rest):
+    jobs = [SamplerV2(mode=backend).run([bell], shots=10) for _ in range(3)]
+    positions = [rest("GET", f"/jobs/{job.job_id()}").json()["queue_position"] for job in jobs]
+    assert positions == [1, 2, 3]
+    assert backend.status().pending_jobs == 3
+
+
+def test_every_fake_backend_is_served(service):
+    served = {b.name for b in service.backends()}
+    fakes = {backend.name for backend in fake_provider.FakeProviderForBackendV2().backends()}
+    assert len(fakes) > 50
+    assert fakes <= served
+    assert "fake_manila" in served and "fake_brisbane" in served
+
+
+def test_transpiling_against_a_served_backend_matches_the_fake(service):
+    served = service.backend("fake_brisbane")
+    fake = fake_provider.FakeBrisbane()
+    assert served.num_qubits == fake.num_qubits == 127
+    assert set(served.operation_names) == set(fake.operation_names)
+    assert served.target.qubit_properties[0].t1 == pytest.approx(fake.target.qubit_properties[0].t1)
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(3)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.cx(1, 2)
+    isa = generate_preset_pass_manager(optimization_level=1, backend=served).run(qc)
+    assert set(isa.count_ops()) <= set(fake.operation_names)
