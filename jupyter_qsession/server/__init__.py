@@ -1,0 +1,1 @@
+"""The Jupyter server extension: the API the JupyterLab sidebar talks to."""
