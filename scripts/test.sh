@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything the tests need (pip, npm, apt) and run every test: pytest, jest, Playwright.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing Debian's chromium for the UI tests"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== installing jupyter-qsession (editable, with test extras)"
+python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+jupyter labextension develop . --overwrite >/dev/null
+
+echo "== pytest"
+python3 -m pytest
+
+echo "== jest"
+jlpm install --immutable >/dev/null
+jlpm test
+
+echo "== Playwright (Debian chromium)"
+(
+  cd ui-tests
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --immutable >/dev/null
+  CI=1 jlpm playwright test
+)
