@@ -201,6 +201,16 @@ def test_batch_jobs_share_one_queue_wait(emu, backend, bell):
     assert batch.details()["mode"] == "batch"
 
 
+def test_batch_jobs_submitted_later_join_the_queued_block(emu, backend, bell):
+    batch = Batch(backend=backend)
+    sampler = SamplerV2(mode=batch)
+    first = sampler.run([bell], shots=10)
+    emu.advance(10)
+    later = sampler.run([bell], shots=10)  # its own queue wait would end at 40 s
+    emu.advance(QUEUE_WAIT + 2 * JOB + EPS)
+    assert ran(later)[1] == ran(first)[2]  # it ran right behind the first, at ~35 s
+
+
 def test_batch_does_not_hold_the_qpu(emu, backend, bell):
     batch = Batch(backend=backend)
     SamplerV2(mode=batch).run([bell], shots=10)
