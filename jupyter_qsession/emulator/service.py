@@ -72,7 +72,7 @@ class Emulator:
 
     # ----------------------------------------------------------------- lifecycle
     def make_app(self) -> web.Application:
-        return web.Application(routes(self))
+        return web.Application(routes(self), log_function=_log_request)
 
     def start(self, port: int = 0, address: str = "127.0.0.1") -> str:
         """Listen on ``address:port`` (0 picks a free port) in the current IOLoop; return the URL."""
@@ -173,3 +173,12 @@ class Emulator:
         delay = self.clock.to_wall_delay(nxt - self.clock.now())
         if delay is not None:
             self._wakeup = self._loop.call_later(delay, self.reschedule)
+
+
+def _log_request(handler: web.RequestHandler) -> None:
+    """Client polling is chatty: successes at debug, refusals at info, server faults as errors."""
+    status = handler.get_status()
+    level = logging.DEBUG if status < 400 else logging.INFO if status < 500 else logging.ERROR
+    request = handler.request
+    log.log(level, "%d %s %s %.2fms", status, request.method, request.uri,
+            1000 * request.request_time())
