@@ -105,3 +105,22 @@ def test_transpiling_against_a_served_backend_matches_the_fake(service):
     qc.cx(1, 2)
     isa = generate_preset_pass_manager(optimization_level=1, backend=served).run(qc)
     assert set(isa.count_ops()) <= set(fake.operation_names)
+
+
+def test_tags_logs_and_delete(emu, service, backend, bell):
+    job = SamplerV2(mode=backend).run([bell], shots=10)
+    job.update_tags(["vqe", "iteration-1"])
+    assert set(service.job(job.job_id()).tags) == {"vqe", "iteration-1"}
+    assert [j.job_id() for j in service.jobs(job_tags=["vqe"])] == [job.job_id()]
+    assert "Queued" in job.logs()
+    emu.advance(QUEUE_WAIT + JOB + EPS)
+    assert "Completed" in job.logs()
+    service.delete_job(job.job_id())
+    assert service.jobs() == []
+
+
+def test_least_busy_picks_a_backend_without_a_queue(emu, service, backend, bell):
+    SamplerV2(mode=backend).run([bell], shots=10)
+    chosen = service.least_busy(min_num_qubits=5)
+    assert chosen.name != "fake_manila"
+    assert chosen.status().pending_jobs == 0

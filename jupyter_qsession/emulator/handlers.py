@@ -97,7 +97,13 @@ class BackendsHandler(EmulatorHandler):
     def get(self) -> None:
         catalog = self.emulator.catalog
         devices = [
-            {"name": name, "status": {"name": "online", "reason": "available"}, "class": "fake"}
+            {
+                "name": name,
+                "status": {"name": "online", "reason": "available"},
+                "qubits": catalog.num_qubits(name),
+                "queue_length": self.scheduler.queue_length(name),
+                "class": "fake",
+            }
             for name in catalog.names()
         ]
         self.send({"devices": devices})
@@ -117,7 +123,7 @@ class BackendHandler(EmulatorHandler):
                     "state": True,
                     "status": "active",
                     "message": "available",
-                    "length_queue": len(self.scheduler.queued(name)),
+                    "length_queue": self.scheduler.queue_length(name),
                     "backend_version": "1.0.0",
                 }
             )
@@ -164,7 +170,7 @@ class JobHandler(EmulatorHandler):
         self.send(job.to_api(include_params=include, queue_position=self.scheduler.queue_position(job)))
 
     def delete(self, job_id: str) -> None:
-        self.emulator.delete_job(job_id)
+        self.scheduler.delete_job(job_id)
         self.set_status(204)
         self.finish()
 

@@ -20,6 +20,8 @@ Nothing here sleeps or reads the wall clock: :meth:`advance` replays every event
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -74,6 +76,17 @@ class QueueScheduler:
         self.on_job_start = on_job_start or (lambda job: None)
         self.jobs: dict[str, Job] = {}
         self.sessions: dict[str, Session] = {}
+        # Indexes so that each event costs O(pending work), not O(all jobs ever submitted).
+        self._queued: dict[str, Job] = {}
+        self._by_session: dict[str, list[Job]] = {}
+        self._live_sessions: dict[str, Session] = {}
+        # Per backend, a heap of (eligible_at, arrival number, id) of its queued jobs: FIFO
+        # among eligible jobs. Entries of jobs that left the queue are dropped at the top.
+        self._heaps: dict[str, list[tuple[float, int, str]]] = {}
+        self._arrivals = itertools.count()
+        # Queue positions are read on every client poll: computed once per change of state.
+        self._version = 0
+        self._positions: dict[str, tuple[int, dict[str, int]]] = {}
         self._running: dict[str, Job] = {}
         self._free_since: dict[str, float] = {}
         self._ready_at: dict[str, float] = {}
@@ -95,18 +108,25 @@ class QueueScheduler:
 
     def queued(self, backend: str | None = None) -> list[Job]:
         """Queued jobs in the order the QPU would take them if nothing else arrived."""
-        jobs = [j for j in self.jobs.values() if j.status == QUEUED]
+        jobs = list(self._queued.values())
         if backend is not None:
             jobs = [j for j in jobs if j.backend == backend]
         return sorted(jobs, key=lambda j: (not self._has_priority(j), j.eligible_at, j.created))
 
+    def queue_length(self, backend: str) -> int:
+        return sum(1 for job in self._queued.values() if job.backend == backend)
+
     def queue_position(self, job: Job) -> int | None:
         if job.status != QUEUED:
             return None
-        return [j.id for j in self.queued(job.backend)].index(job.id) + 1
+        version, positions = self._positions.get(job.backend, (-1, {}))
+        if version != self._version:
+            positions = {j.id: i for i, j in enumerate(self.queued(job.backend), start=1)}
+            self._positions[job.backend] = (self._version, positions)
+        return positions[job.id]
 
     def session_jobs(self, session: Session) -> Iterable[Job]:
-        return (j for j in self.jobs.values() if j.session_id == session.id)
+        return iter(self._by_session.get(session.id, ()))
 
     def session_usage(self, session: Session) -> float:
         return round(sum(j.quantum_seconds for j in self.session_jobs(session)), 6)
@@ -129,6 +149,8 @@ class QueueScheduler:
         )
         session.timestamps.append({"status": OPEN, "timestamp": iso(now), "reason": None})
         self.sessions[session.id] = session
+        self._live_sessions[session.id] = session
+        self._by_session[session.id] = []
         return session
 
     def submit(
@@ -162,6 +184,11 @@ class QueueScheduler:
             payload=payload,
         )
         self.jobs[job.id] = job
+        self._version += 1
+        self._queued[job.id] = job
+        heapq.heappush(self._heaps.setdefault(backend, []), (job.eligible_at, next(self._arrivals), job.id))
+        if session is not None:
+            self._by_session[session.id].append(job)
         self.advance()
         return job
 
@@ -187,15 +214,26 @@ class QueueScheduler:
         if job.status == RUNNING:
             del self._running[job.backend]
             self._free_since[job.backend] = now
+        self._version += 1
         self._end_job(job, CANCELLED, now, "Cancelled by the user")
         self.advance()
         return job
+
+    def delete_job(self, job_id: str) -> None:
+        """Forget a finished job (``DELETE /jobs/{id}``); pending jobs must be cancelled first."""
+        job = self.job(job_id)
+        if not job.final:
+            raise Conflict(f"Job {job_id} is {job.status.lower()}: cancel it before deleting it.")
+        del self.jobs[job_id]
+        if job.session_id is not None:
+            self._by_session[job.session_id].remove(job)
 
     def close_session(self, session_id: str) -> Session:
         """Stop accepting jobs; queued jobs still run, then the session closes."""
         self.advance()
         session = self.session(session_id)
         session.accepting_jobs = False
+        self._version += 1
         self._close_if_drained(session, self.clock.now())
         self.advance()
         return session
@@ -205,6 +243,7 @@ class QueueScheduler:
         self.advance()
         session = self.session(session_id)
         if session.state != CLOSED:
+            self._version += 1
             self._shut(session, self.clock.now(), "cancelled")
         self.advance()
         return session
@@ -236,6 +275,7 @@ class QueueScheduler:
                 return None if event is None else event[0]
             at, _, action = event
             self._cursor = at
+            self._version += 1
             action(at)
 
     def _next_event(self) -> tuple[float, int, Callable[[float], None]] | None:
@@ -244,15 +284,13 @@ class QueueScheduler:
             if job.result_ready:
                 at = max(job.started + job.duration, self._ready_at[job.id])
                 events.append((at, 0, lambda t, j=job: self._complete(j, t)))
-        for session in self.sessions.values():
-            if session.state == CLOSED:
-                continue
+        for session in self._live_sessions.values():
             if session.expires_at is not None:
                 events.append((session.expires_at, 1, lambda t, s=session: self._expire(s, t)))
             idle_deadline = self._interactive_deadline(session)
             if idle_deadline is not None:
                 events.append((idle_deadline, 2, lambda t, s=session: self._deactivate(s, t)))
-        for backend in {j.backend for j in self.jobs.values() if j.status == QUEUED}:
+        for backend in self._heaps:
             if backend in self._running:
                 continue
             start = self._next_start(backend)
@@ -267,23 +305,26 @@ class QueueScheduler:
     def _next_start(self, backend: str) -> tuple[float, Job] | None:
         free = self._free_since.get(backend, 0.0)
         reserved = self._reserving_session(backend)
-        candidates = [j for j in self.jobs.values() if j.status == QUEUED and j.backend == backend]
         if reserved is not None:
             # Rule: an active session owns the QPU; only its own jobs start, without queueing.
-            candidates = [j for j in candidates if j.session_id == reserved.id]
-            if not candidates:
+            mine = [j for j in self._by_session[reserved.id] if j.status == QUEUED]
+            if not mine:
                 return None
-            job = min(candidates, key=lambda j: j.created)
+            job = min(mine, key=lambda j: j.created)
             return max(free, job.created), job
-        if not candidates:
+        heap = self._heaps[backend]
+        while heap and heap[0][2] not in self._queued:
+            heapq.heappop(heap)
+        if not heap:
             return None
-        job = min(candidates, key=lambda j: (j.eligible_at, j.created))
+        job = self._queued[heap[0][2]]
         return max(free, job.eligible_at), job
 
     # ----------------------------------------------------------------- transitions
     def _start(self, job: Job, at: float) -> None:
         job.status = RUNNING
         job.started = at
+        del self._queued[job.id]
         self._running[job.backend] = job
         session = self.sessions.get(job.session_id) if job.session_id else None
         if session is not None:
@@ -304,6 +345,7 @@ class QueueScheduler:
         job.status = status
         job.reason = reason
         job.finished = at
+        self._queued.pop(job.id, None)
         self._ready_at.pop(job.id, None)
         session = self.sessions.get(job.session_id) if job.session_id else None
         if session is None:
@@ -324,16 +366,19 @@ class QueueScheduler:
         for job in list(self.session_jobs(session)):
             if job.status == QUEUED:
                 self._end_job(job, CANCELLED, at, f"Session {reason}")
-        session.closed_at = at
-        session.set_state(CLOSED, at, reason)
+        self._mark_closed(session, at, reason)
 
     def _close_if_drained(self, session: Session, at: float) -> None:
         if session.accepting_jobs or session.state == CLOSED:
             return
         if any(not j.final for j in self.session_jobs(session)):
             return
+        self._mark_closed(session, at, "closed")
+
+    def _mark_closed(self, session: Session, at: float, reason: str) -> None:
         session.closed_at = at
-        session.set_state(CLOSED, at, "closed")
+        session.set_state(CLOSED, at, reason)
+        self._live_sessions.pop(session.id, None)
 
     # ----------------------------------------------------------------- rules
     def _reserves_qpu(self, session: Session) -> bool:
@@ -344,7 +389,7 @@ class QueueScheduler:
         return session is not None and session.state == ACTIVE and self._reserves_qpu(session)
 
     def _reserving_session(self, backend: str) -> Session | None:
-        for session in self.sessions.values():
+        for session in self._live_sessions.values():
             if session.backend == backend and session.state == ACTIVE and self._reserves_qpu(session):
                 return session
         return None

@@ -18,7 +18,7 @@ from tornado import httpserver, ioloop, web
 from .auth import TokenIssuer
 from .backends import BackendCatalog
 from .clock import Clock, WallClock
-from .errors import BadRequest, Conflict
+from .errors import BadRequest
 from .executor import PrimitiveRunner
 from .handlers import routes
 from .models import Job
@@ -127,12 +127,6 @@ class Emulator:
             payload=prepared,
         )
         return job
-
-    def delete_job(self, job_id: str) -> None:
-        job = self.scheduler.job(job_id)
-        if not job.final:
-            raise Conflict(f"Job {job_id} is {job.status.lower()}: cancel it before deleting it.")
-        del self.scheduler.jobs[job_id]
 
     # ----------------------------------------------------------------- execution
     def _execute(self, job: Job) -> None:
