@@ -23,6 +23,9 @@ import warnings
 from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(__file__))
+# Measure this checkout, whatever version of the package is installed.
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from qiskit_ibm_runtime import EstimatorV2, Session  # noqa: E402
