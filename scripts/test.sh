@@ -10,11 +10,11 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 echo "== installing jupyter-qsession (editable, with test extras)"
-# A labextension link left by a checkout elsewhere would make pip write through it: drop it.
+# A `jupyter labextension develop` link, maybe to another checkout, would make pip write
+# through it: drop it (the editable install copies the freshly built labextension).
 link="$(python3 -c 'import sys; print(sys.prefix)')/share/jupyter/labextensions/jupyter-qsession"
 if [ -L "$link" ]; then rm "$link"; fi
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
-jupyter labextension develop . --overwrite >/dev/null
 
 echo "== pytest"
 python3 -m pytest
