@@ -7,25 +7,23 @@ import asyncio
 import signal
 import sys
 
-from .emulator.scheduler import DEFAULT_INTERACTIVE_TTL, MAX_TTL_LIMIT, PLANS
-from .emulator.service import DEFAULT_JOB_OVERHEAD, DEFAULT_QUEUE_WAIT
+from traitlets import Enum, Int, TraitError
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative number of seconds, got {text}")
-    return value
+def _emulator_options(parser: argparse.ArgumentParser) -> None:
+    """One ``--option`` per emulator setting, with the trait's default, choices and help."""
+    from .emulator.settings import QSessionEmulator
 
-
-def _positive_seconds(text: str) -> int:
-    value = _seconds(text)
-    if value < 1 or value != int(value):
-        raise argparse.ArgumentTypeError(f"expected a whole number of seconds >= 1, got {text}")
-    return int(value)
+    for name, trait in QSessionEmulator.class_traits(config=True).items():
+        flag = "--" + name.replace("_", "-")
+        default = trait.default_value
+        if isinstance(trait, Enum):
+            parser.add_argument(flag, choices=trait.values, default=default, help=trait.help)
+        else:
+            kind = int if isinstance(trait, Int) else float
+            parser.add_argument(
+                flag, type=kind, default=default, help=f"{trait.help} (default {default})"
+            )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,46 +35,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a local Qiskit Runtime service with IBM's session rules and Aer.",
     )
     emu.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
-    emu.add_argument(
-        "--interactive-timeout",
-        type=_positive_seconds,
-        default=DEFAULT_INTERACTIVE_TTL,
-        help=f"seconds a session stays active without jobs (default {DEFAULT_INTERACTIVE_TTL})",
-    )
-    emu.add_argument(
-        "--max-ttl-limit",
-        type=_positive_seconds,
-        default=MAX_TTL_LIMIT,
-        help=f"largest max_ttl a session may ask for, in seconds (default {MAX_TTL_LIMIT})",
-    )
-    emu.add_argument(
-        "--queue-wait",
-        type=_seconds,
-        default=DEFAULT_QUEUE_WAIT,
-        help=f"seconds a job waits behind other users' work (default {DEFAULT_QUEUE_WAIT:g})",
-    )
-    emu.add_argument(
-        "--job-overhead",
-        type=_seconds,
-        default=DEFAULT_JOB_OVERHEAD,
-        help=f"fixed QPU seconds added to every job (default {DEFAULT_JOB_OVERHEAD:g})",
-    )
-    emu.add_argument("--plan", choices=PLANS, default="paid", help="instance plan (default paid)")
     emu.add_argument("--token", default=None, help="API key clients must present (default: random)")
+    _emulator_options(emu)
     return parser
 
 
-def run_emulator(args: argparse.Namespace) -> None:
-    from .emulator import Emulator
+def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    from .emulator.settings import QSessionEmulator
 
-    emulator = Emulator(
-        api_key=args.token,
-        queue_wait=args.queue_wait,
-        interactive_ttl=args.interactive_timeout,
-        max_ttl_limit=args.max_ttl_limit,
-        plan=args.plan,
-        job_overhead=args.job_overhead,
-    )
+    names = QSessionEmulator.class_trait_names(config=True)
+    try:
+        settings = QSessionEmulator(**{name: getattr(args, name) for name in names})
+    except TraitError as exc:
+        parser.error(str(exc))
+    emulator = settings.build(api_key=args.token)
 
     async def main() -> None:
         url = emulator.start(args.port)
@@ -98,9 +70,10 @@ def run_emulator(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "emulator":
-        run_emulator(args)
+        run_emulator(parser, args)
 
 
 if __name__ == "__main__":
