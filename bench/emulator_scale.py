@@ -37,8 +37,12 @@ def sampler_body(session_id: str) -> str:
     qc.measure_all()
     params = json.loads(json.dumps({"pubs": [(qc, None, 10)], "version": 2}, cls=RuntimeEncoder))
     return json.dumps(
-        {"program_id": "sampler", "backend": "fake_manila", "params": params,
-         "session_id": session_id}
+        {
+            "program_id": "sampler",
+            "backend": "fake_manila",
+            "params": params,
+            "session_id": session_id,
+        }
     )
 
 
@@ -46,8 +50,9 @@ def fill_and_time(sessions: int, jobs: int, samples: int) -> dict[str, float]:
     emulator = Emulator(queue_wait=10**6, api_key="bench")
     with EmulatorThread(emulator) as emu:
         http = requests.Session()
-        token = http.post(f"{emu.url}/identity/token",
-                          data={"grant_type": GRANT, "apikey": "bench"}).json()["access_token"]
+        token = http.post(
+            f"{emu.url}/identity/token", data={"grant_type": GRANT, "apikey": "bench"}
+        ).json()["access_token"]
         http.headers["Authorization"] = f"Bearer {token}"
         api = f"{emu.url}/api/v1"
         session_ids, job_ids = [], []
@@ -67,11 +72,17 @@ def fill_and_time(sessions: int, jobs: int, samples: int) -> dict[str, float]:
             return 1000 * statistics.median(times)
 
         return {
-            "GET /jobs/{id}": median_ms(lambda i: http.get(f"{api}/jobs/{job_ids[i % len(job_ids)]}")),
+            "GET /jobs/{id}": median_ms(
+                lambda i: http.get(f"{api}/jobs/{job_ids[i % len(job_ids)]}")
+            ),
             "GET /sessions/{id}": median_ms(
-                lambda i: http.get(f"{api}/sessions/{session_ids[i % len(session_ids)]}")),
+                lambda i: http.get(f"{api}/sessions/{session_ids[i % len(session_ids)]}")
+            ),
             "POST /jobs": median_ms(
-                lambda i: http.post(f"{api}/jobs", data=sampler_body(session_ids[i % len(session_ids)]))),
+                lambda i: http.post(
+                    f"{api}/jobs", data=sampler_body(session_ids[i % len(session_ids)])
+                )
+            ),
         }
 
 
@@ -83,8 +94,10 @@ def main() -> None:
     args = parser.parse_args()
     base = fill_and_time(1, 1, args.samples)
     full = fill_and_time(args.sessions, args.jobs, args.samples)
-    print(f"Median latency, 1 session x 1 job (baseline) vs {args.sessions} sessions x "
-          f"{args.jobs} queued jobs")
+    print(
+        f"Median latency, 1 session x 1 job (baseline) vs {args.sessions} sessions x "
+        f"{args.jobs} queued jobs"
+    )
     for call, ms in full.items():
         print(f"  {call:20s} {base[call]:7.2f} ms -> {ms:7.2f} ms   ratio {ms / base[call]:.2f}")
 

@@ -30,9 +30,9 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from qiskit_ibm_runtime import EstimatorV2, Session  # noqa: E402
 from qiskit_ibm_runtime.fake_provider import FakeManilaV2  # noqa: E402
-from workload import run_vqe, vqe_pub  # noqa: E402
 
 from jupyter_qsession.emulator import Emulator, EmulatorThread, WallClock, runtime_service  # noqa: E402
+from workload import run_vqe, vqe_pub  # noqa: E402
 
 
 def epoch(stamp: str) -> float:
@@ -64,13 +64,22 @@ def queue_wait_bench(iterations: int, queue_wait: float, scale: float) -> None:
         session_wall = time.perf_counter() - start
         job_wait, session_wait = total_queue_wait(job_jobs), total_queue_wait(session_jobs)
 
-    print(f"VQE, {len(job_jobs)} / {len(session_jobs)} jobs, emulated queue {queue_wait:g} s, "
-          f"time x{scale:g}")
-    print(f"  total queue wait, job mode:      {job_wait:8.1f} s emulated "
-          f"({job_wait / queue_wait:.2f} queue waits), wall {job_wall:.1f} s")
-    print(f"  total queue wait, session mode:  {session_wait:8.1f} s emulated "
-          f"({session_wait / queue_wait:.2f} queue waits), wall {session_wall:.1f} s")
-    print(f"  session wait / one queue wait:   {session_wait / queue_wait:.3f}   (limit 1.0, goal <= 1.1)")
+    print(
+        f"VQE, {len(job_jobs)} / {len(session_jobs)} jobs, emulated queue {queue_wait:g} s, "
+        f"time x{scale:g}"
+    )
+    print(
+        f"  total queue wait, job mode:      {job_wait:8.1f} s emulated "
+        f"({job_wait / queue_wait:.2f} queue waits), wall {job_wall:.1f} s"
+    )
+    print(
+        f"  total queue wait, session mode:  {session_wait:8.1f} s emulated "
+        f"({session_wait / queue_wait:.2f} queue waits), wall {session_wall:.1f} s"
+    )
+    print(
+        f"  session wait / one queue wait:   {session_wait / queue_wait:.3f}"
+        "   (limit 1.0, goal <= 1.1)"
+    )
     print(f"  job-mode wait / session wait:    {job_wait / session_wait:.1f}x")
 
 
@@ -109,10 +118,14 @@ def overhead_bench(repeats: int) -> None:
 
     print(f"Per-job wall time, same estimator job on fake_manila, mean of {repeats}")
     print(f"  local testing mode (baseline):   {local * 1000:7.1f} ms")
-    print(f"  emulator, session mode:          {in_session * 1000:7.1f} ms  "
-          f"ratio {in_session / local:.2f}   (goal <= 1.5)")
-    print(f"  emulator, job mode:              {in_job_mode * 1000:7.1f} ms  "
-          f"ratio {in_job_mode / local:.2f}   (client polls job-mode jobs every 0.5 s)")
+    print(
+        f"  emulator, session mode:          {in_session * 1000:7.1f} ms  "
+        f"ratio {in_session / local:.2f}   (goal <= 1.5)"
+    )
+    print(
+        f"  emulator, job mode:              {in_job_mode * 1000:7.1f} ms  "
+        f"ratio {in_job_mode / local:.2f}   (client polls job-mode jobs every 0.5 s)"
+    )
 
 
 def main() -> None:

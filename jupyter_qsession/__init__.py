@@ -12,9 +12,7 @@ except ImportError:
     # installed (pip install -e . writes it too).
     import warnings
 
-    warnings.warn(
-        "Importing 'jupyter_qsession' outside a proper installation.", stacklevel=2
-    )
+    warnings.warn("Importing 'jupyter_qsession' outside a proper installation.", stacklevel=2)
     __version__ = "dev"
 
 

@@ -16,6 +16,10 @@ link="$(python3 -c 'import sys; print(sys.prefix)')/share/jupyter/labextensions/
 if [ -L "$link" ]; then rm "$link"; fi
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
+echo "== ruff"
+ruff check jupyter_qsession tests bench
+ruff format --check jupyter_qsession tests bench
+
 echo "== pytest"
 python3 -m pytest
 

@@ -28,7 +28,6 @@ JOB = qpu_time(10)  # the 10-shot jobs most tests run
 EPS = 1e-3  # slack for float sums of emulated times when a test waits for "done"
 
 
-
 def start_emulator(**overrides) -> EmulatorThread:
     options = dict(
         clock=ManualClock(),

@@ -17,9 +17,22 @@ from jupyter_qsession.emulator import runtime_service
 @pytest.fixture
 def cli_emulator():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_qsession.cli", "emulator", "--port", "0",
-         "--queue-wait", "0.2", "--job-overhead", "0.05", "--interactive-timeout", "5",
-         "--token", "cli-key"],
+        [
+            sys.executable,
+            "-m",
+            "jupyter_qsession.cli",
+            "emulator",
+            "--port",
+            "0",
+            "--queue-wait",
+            "0.2",
+            "--job-overhead",
+            "0.05",
+            "--interactive-timeout",
+            "5",
+            "--token",
+            "cli-key",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -60,7 +73,9 @@ def test_cli_rejects_bad_options(args):
     # Through the installed ``jupyter qsession`` entry point, as users type it.
     done = subprocess.run(
         ["jupyter", "qsession", "emulator", *args],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "error" in done.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import requests
 
-
 GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import requests
+from qiskit.providers.exceptions import QiskitBackendNotFoundError
 from qiskit_ibm_runtime import SamplerV2, Session
 from qiskit_ibm_runtime.api.exceptions import RequestsApiError
 from qiskit_ibm_runtime.exceptions import IBMInputValueError
-from qiskit.providers.exceptions import QiskitBackendNotFoundError
 
 from conftest import EPS, JOB, QUEUE_WAIT
 
@@ -60,7 +60,9 @@ def test_unknown_session_via_the_client(service):
 def test_cancel_of_an_unknown_job_or_session_is_a_404(rest):
     assert_refused(rest("POST", "/jobs/doesnotexist/cancel"), 404, "not found")
     assert_refused(rest("DELETE", "/sessions/doesnotexist/close"), 404, "not found")
-    assert_refused(rest("PATCH", "/sessions/doesnotexist", json={"accepting_jobs": False}), 404, "not found")
+    assert_refused(
+        rest("PATCH", "/sessions/doesnotexist", json={"accepting_jobs": False}), 404, "not found"
+    )
 
 
 @pytest.mark.parametrize("path", ["/jobs", "/sessions"])
@@ -82,7 +84,9 @@ def test_client_max_time_beyond_the_limit_is_refused(backend):
 
 
 def test_bad_mode_and_bad_pubs_are_400s(rest):
-    assert_refused(rest("POST", "/sessions", json={"backend": "fake_manila", "mode": "x"}), 400, "mode")
+    assert_refused(
+        rest("POST", "/sessions", json={"backend": "fake_manila", "mode": "x"}), 400, "mode"
+    )
     body = {"program_id": "sampler", "backend": "fake_manila", "params": {"pubs": [{"x": 1}]}}
     assert_refused(rest("POST", "/jobs", json=body), 400, "invalid pubs")
     body = {"program_id": "nope", "backend": "fake_manila", "params": {"pubs": []}}
@@ -121,8 +125,16 @@ def test_bad_input_disturbs_nothing_else(emu, service, backend, bell, rest):
     rest("POST", "/sessions", json={"backend": "fake_manila", "max_ttl": -1})
     rest("POST", f"/jobs/{job.job_id()}/cancel/extra")
     rest("PATCH", f"/sessions/{session.session_id}", json={"accepting_jobs": "maybe"})
-    rest("POST", "/jobs", json={"program_id": "sampler", "backend": "fake_manila",
-                                "params": {"pubs": "x"}, "session_id": session.session_id})
+    rest(
+        "POST",
+        "/jobs",
+        json={
+            "program_id": "sampler",
+            "backend": "fake_manila",
+            "params": {"pubs": "x"},
+            "session_id": session.session_id,
+        },
+    )
     assert session.details() == before
     assert len(service.jobs(session_id=session.session_id)) == 1
     emu.advance(QUEUE_WAIT + JOB + EPS)

@@ -65,7 +65,8 @@ with Session(backend=backend) as session:
 
 def wait(job):
     stamps = job.metrics()["timestamps"]
-    return (datetime.fromisoformat(stamps["running"]) - datetime.fromisoformat(stamps["created"])).total_seconds()
+    running, created = (datetime.fromisoformat(stamps[k]) for k in ("running", "created"))
+    return (running - created).total_seconds()
 
 print("WAITS", [round(wait(job), 2) for job in jobs], session.details()["state"])
 """

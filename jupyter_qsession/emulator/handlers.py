@@ -167,7 +167,9 @@ class JobHandler(EmulatorHandler):
     def get(self, job_id: str) -> None:
         job = self.scheduler.job(job_id)
         include = self.get_query_argument("exclude_params", "false") != "true"
-        self.send(job.to_api(include_params=include, queue_position=self.scheduler.queue_position(job)))
+        self.send(
+            job.to_api(include_params=include, queue_position=self.scheduler.queue_position(job))
+        )
 
     def delete(self, job_id: str) -> None:
         self.scheduler.delete_job(job_id)

@@ -1,4 +1,4 @@
-"""The emulator's jobs and sessions, rendered with the field names of the Qiskit Runtime REST API."""
+"""The emulator's jobs and sessions, rendered with the Qiskit Runtime REST API's field names."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 # Job states as the service spells them in ``state.status`` (the client upper-cases them).
-QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = "Queued", "Running", "Completed", "Failed", "Cancelled"
+QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = (
+    "Queued",
+    "Running",
+    "Completed",
+    "Failed",
+    "Cancelled",
+)
 FINAL_JOB_STATES = frozenset({COMPLETED, FAILED, CANCELLED})
 
 # Session states as returned by ``GET /sessions/{id}``.
@@ -25,8 +31,10 @@ def iso(ts: float | None) -> str | None:
     """Render an epoch time as the service does: ISO 8601 in UTC with a ``Z``."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="microseconds").replace(
-        "+00:00", "Z"
+    return (
+        datetime.fromtimestamp(ts, tz=timezone.utc)
+        .isoformat(timespec="microseconds")
+        .replace("+00:00", "Z")
     )
 
 
@@ -96,7 +104,7 @@ class Job:
         return body
 
     def metrics(self, *, queue_position: int | None) -> dict[str, Any]:
-        """``GET /jobs/{id}/metrics``: timestamps and usage as the client's ``metrics()`` reads them."""
+        """``GET /jobs/{id}/metrics``: timestamps and usage, as the client's ``metrics()`` reads."""
         usage_final = self.final
         return {
             "timestamps": {

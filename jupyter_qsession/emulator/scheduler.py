@@ -186,7 +186,9 @@ class QueueScheduler:
         self.jobs[job.id] = job
         self._version += 1
         self._queued[job.id] = job
-        heapq.heappush(self._heaps.setdefault(backend, []), (job.eligible_at, next(self._arrivals), job.id))
+        heapq.heappush(
+            self._heaps.setdefault(backend, []), (job.eligible_at, next(self._arrivals), job.id)
+        )
         if session is not None:
             self._by_session[session.id].append(job)
         self.advance()
@@ -390,7 +392,11 @@ class QueueScheduler:
 
     def _reserving_session(self, backend: str) -> Session | None:
         for session in self._live_sessions.values():
-            if session.backend == backend and session.state == ACTIVE and self._reserves_qpu(session):
+            if (
+                session.backend == backend
+                and session.state == ACTIVE
+                and self._reserves_qpu(session)
+            ):
                 return session
         return None
 

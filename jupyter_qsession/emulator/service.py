@@ -7,7 +7,6 @@ exactly when its next event is due (no polling), or at once when a manual clock 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import socket
@@ -75,7 +74,7 @@ class Emulator:
         return web.Application(routes(self), log_function=_log_request)
 
     def start(self, port: int = 0, address: str = "127.0.0.1") -> str:
-        """Listen on ``address:port`` (0 picks a free port) in the current IOLoop; return the URL."""
+        """Listen on ``address:port`` (0: a free port) in the current IOLoop; return the URL."""
         self._loop = ioloop.IOLoop.current()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -174,5 +173,6 @@ def _log_request(handler: web.RequestHandler) -> None:
     status = handler.get_status()
     level = logging.DEBUG if status < 400 else logging.INFO if status < 500 else logging.ERROR
     request = handler.request
-    log.log(level, "%d %s %s %.2fms", status, request.method, request.uri,
-            1000 * request.request_time())
+    log.log(
+        level, "%d %s %s %.2fms", status, request.method, request.uri, 1000 * request.request_time()
+    )
