@@ -62,14 +62,23 @@ class BackendCatalog:
         with open(os.path.join(cls.dirname, filename), encoding="utf-8") as handle:
             return json.load(handle)
 
-    def configuration(self, name: str) -> dict[str, Any]:
+    def require(self, name: str) -> None:
+        """Raise :class:`NotFound` unless ``name`` is a served backend."""
+        self._class(name)
+
+    def _config(self, name: str) -> dict[str, Any]:
+        """The cached configuration itself: read it, never hand it out (it is not copied)."""
         with self._lock:
             if name not in self._configs:
                 conf = self._snapshot(name, "conf")
                 conf["backend_name"] = name
                 conf["simulator"] = False
                 self._configs[name] = conf
-            return copy.deepcopy(self._configs[name])
+            return self._configs[name]
+
+    def configuration(self, name: str) -> dict[str, Any]:
+        """A copy of the configuration, as ``GET /backends/{name}/configuration`` serves it."""
+        return copy.deepcopy(self._config(name))
 
     def properties(self, name: str) -> dict[str, Any]:
         props = self._snapshot(name, "props")
@@ -77,9 +86,9 @@ class BackendCatalog:
         return props
 
     def num_qubits(self, name: str) -> int:
-        return int(self.configuration(name)["n_qubits"])
+        return int(self._config(name)["n_qubits"])
 
     def rep_delay(self, name: str) -> float:
         """Seconds between shots: the backend's default repetition delay."""
-        micros = self.configuration(name).get("default_rep_delay")
+        micros = self._config(name).get("default_rep_delay")
         return FALLBACK_REP_DELAY_S if micros is None else float(micros) * 1e-6

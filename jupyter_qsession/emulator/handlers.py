@@ -117,7 +117,7 @@ class BackendHandler(EmulatorHandler):
         elif what == "properties":
             self.send(catalog.properties(name))
         else:
-            catalog.configuration(name)  # 404 for an unknown backend
+            catalog.require(name)  # 404 for an unknown backend
             self.send(
                 {
                     "state": True,
@@ -226,7 +226,7 @@ class SessionsHandler(EmulatorHandler):
         backend = body.get("backend")
         if not isinstance(backend, str) or not backend:
             raise BadRequest("A session needs a 'backend'.")
-        self.emulator.catalog.configuration(backend)  # 404 for an unknown backend
+        self.emulator.catalog.require(backend)  # 404 for an unknown backend
         session = self.scheduler.create_session(
             backend, body.get("mode", "dedicated"), body.get("max_ttl")
         )

@@ -105,7 +105,7 @@ class Emulator:
         session_id = body.get("session_id")
         if session_id is not None and not isinstance(session_id, str):
             raise BadRequest("session_id must be a string.")
-        self.catalog.configuration(backend)  # 404 for an unknown backend
+        self.catalog.require(backend)  # 404 for an unknown backend
         self.scheduler.check_accepts(session_id, backend)  # 404/409 before decoding the payload
         tags = body.get("tags") or []
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
