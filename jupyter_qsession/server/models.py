@@ -1,0 +1,93 @@
+"""The one session model: what the REST API returns, the WebSocket pushes and the registry stores.
+
+Field names follow the issue's API contract; times are ISO 8601 strings in UTC (``...Z``) so the
+browser can parse them with ``new Date()``. The TypeScript types in ``src/models.ts`` and the
+schemas in ``openapi.json`` are generated from these classes (``python -m
+jupyter_qsession.server.openapi``) and a test keeps them current.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SessionState = Literal["open", "active", "inactive", "closed"]
+SessionMode = Literal["dedicated", "batch"]
+JobStatus = Literal["QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"]
+EndedReason = Literal[
+    "closed", "cancelled", "max_ttl", "kernel_shutdown", "kernel_died", "provider_lost"
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class JobModel(_Model):
+    """One primitive job of a session, as the provider last reported it."""
+
+    id: str
+    status: JobStatus
+    primitive: str | None = Field(description="'sampler' or 'estimator' (the program id).")
+    created: str | None
+    started: str | None = Field(description="When it started running on the QPU.")
+    finished: str | None
+    queue_position: int | None = Field(description="1 = next to run; null unless queued.")
+
+
+class SessionModel(_Model):
+    """A Qiskit Runtime session (or batch) and the kernel that opened it."""
+
+    id: str
+    kernel_id: str | None = Field(description="The Jupyter kernel that registered it.")
+    owner: str = Field(description="The jupyter-server user it belongs to.")
+    provider: str = Field(description="'emulator' or 'ibm'.")
+    backend: str
+    mode: SessionMode
+    state: SessionState = Field(
+        description="open: no job has run yet; active: QPU reserved; inactive: interactive TTL "
+        "passed; closed: ended."
+    )
+    accepting_jobs: bool
+    max_time: int | None = Field(description="Max TTL in seconds, counted from started_at.")
+    interactive_timeout: int | None = Field(description="Interactive TTL in seconds.")
+    started_at: str | None = Field(description="When its first job started.")
+    activated_at: str | None
+    expires_at: str | None = Field(description="started_at + max_time.")
+    interactive_expires_at: str | None = Field(
+        description="When an active session with no pending job turns inactive."
+    )
+    closed_at: str | None
+    ended_reason: EndedReason | None = Field(description="Why it is closed, once it is.")
+    usage_seconds: float = Field(description="QPU time used so far.")
+    registered_at: str
+    jobs: list[JobModel] = Field(description="Newest first.")
+
+
+class SessionList(_Model):
+    sessions: list[SessionModel]
+
+
+class RegisterSession(_Model):
+    """What a kernel sends to put a session it opened under its kernel id."""
+
+    session_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
+    owner: str | None = Field(
+        default=None, description="The user who ran the cell, when the frontend says."
+    )
+
+
+class SessionEvent(_Model):
+    """One WebSocket message: a snapshot on connect, then one per change."""
+
+    type: Literal["snapshot", "session"]
+    sessions: list[SessionModel] | None = None
+    session: SessionModel | None = None
+    changes: list[str] | None = Field(
+        default=None, description="Fields that changed; 'jobs' when a job's status changed."
+    )
+
+
+class ErrorModel(_Model):
+    message: str
