@@ -89,5 +89,16 @@ class SessionEvent(_Model):
     )
 
 
+class ServerInfo(_Model):
+    """Who is asking and what they may do, so the sidebar can disable what would be refused."""
+
+    version: str = Field(description="The Python package's version.")
+    api_version: str
+    provider: str
+    user: str
+    can_write: bool = Field(description="May close/cancel their own sessions.")
+    can_act_on_others: bool = Field(description="May see and act on other users' sessions.")
+
+
 class ErrorModel(_Model):
     message: str

@@ -1,0 +1,158 @@
+"""The OpenAPI document of ``/qsession/api/`` and the generated TypeScript model.
+
+Schemas come from :mod:`.models`; paths are listed here next to the handlers' routes, and
+``tests/test_openapi.py`` checks that both match what the server really serves.
+Run ``python -m jupyter_qsession.server.openapi`` after changing a model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from . import models
+from .typescript import render
+
+HERE = Path(__file__).parent
+OPENAPI_PATH = HERE / "openapi.json"
+TYPESCRIPT_PATH = HERE.parent.parent / "src" / "models.ts"
+# The API's own version: bump it when a field or path changes meaning.
+API_VERSION = "1"
+
+SCHEMA_MODELS = (
+    models.SessionList,
+    models.SessionModel,
+    models.RegisterSession,
+    models.SessionEvent,
+    models.ServerInfo,
+    models.ErrorModel,
+)
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(name: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "Malformed request",
+        401: "Not authenticated",
+        403: "Not allowed",
+        404: "Unknown id",
+        409: "The session or job has already ended",
+        502: "The provider is unreachable",
+    }
+    return {str(code): _json("ErrorModel", text[code]) for code in codes}
+
+
+def _param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _action(summary: str, param: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": [_param(param)],
+            "responses": {
+                "200": _json("SessionModel", "The session after the action"),
+                **_errors(401, 403, 404, 409, 502),
+            },
+        }
+    }
+
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/qsession/api/info": {
+        "get": {
+            "summary": "Version, provider and the caller's rights (for the sidebar's buttons)",
+            "responses": {"200": _json("ServerInfo", "Server info"), **_errors(401, 403)},
+        }
+    },
+    "/qsession/api/sessions": {
+        "get": {
+            "summary": "The sessions the caller may see, newest first",
+            "responses": {"200": _json("SessionList", "Sessions"), **_errors(401, 403)},
+        }
+    },
+    "/qsession/api/sessions/{session_id}": {
+        "get": {
+            "summary": "One session",
+            "parameters": [_param("session_id")],
+            "responses": {"200": _json("SessionModel", "The session"), **_errors(401, 403, 404)},
+        }
+    },
+    "/qsession/api/sessions/{session_id}/close": _action(
+        "Close: accept no new jobs; queued jobs still run", "session_id"
+    ),
+    "/qsession/api/sessions/{session_id}/cancel": _action(
+        "Cancel: cancel queued jobs and end the session now; a running job finishes", "session_id"
+    ),
+    "/qsession/api/jobs/{job_id}/cancel": _action("Cancel one queued or running job", "job_id"),
+    "/qsession/api/kernels/{kernel_id}/sessions": {
+        "post": {
+            "summary": "Register a session under the calling kernel (kernel bridge)",
+            "description": "Authenticated with the kernel's bridge token "
+            "(`Authorization: token <QSESSION_KERNEL_TOKEN>` derived from the kernel's "
+            "connection key), not with a user's credentials. A kernel may only register "
+            "under its own id.",
+            "parameters": [_param("kernel_id")],
+            "requestBody": {"content": {"application/json": {"schema": _ref("RegisterSession")}}},
+            "responses": {
+                "200": _json("SessionModel", "The registered session"),
+                **_errors(400, 401, 403, 404, 409, 502),
+            },
+        }
+    },
+    "/qsession/api/events": {
+        "get": {
+            "summary": "WebSocket: a snapshot on connect, then one SessionEvent per change",
+            "responses": {
+                "101": _json("SessionEvent", "Switching protocols; messages are SessionEvent"),
+                **_errors(403),
+            },
+        }
+    },
+}
+
+
+def component_schemas() -> dict[str, dict[str, Any]]:
+    _, top = models_json_schema(
+        [(model, "serialization") for model in SCHEMA_MODELS],
+        ref_template="#/components/schemas/{model}",
+    )
+    return top["$defs"]
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "jupyter-qsession",
+            "version": API_VERSION,
+            "description": "Qiskit Runtime sessions of a Jupyter server, per kernel.",
+        },
+        "paths": PATHS,
+        "components": {"schemas": component_schemas()},
+    }
+
+
+def typescript() -> str:
+    return render(component_schemas())
+
+
+def main() -> None:
+    OPENAPI_PATH.write_text(json.dumps(document(), indent=2) + "\n")
+    TYPESCRIPT_PATH.write_text(typescript())
+    print(f"wrote {OPENAPI_PATH} and {TYPESCRIPT_PATH}")
+
+
+if __name__ == "__main__":
+    main()
