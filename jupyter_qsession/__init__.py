@@ -1,7 +1,7 @@
 """Make IBM Qiskit Runtime sessions visible in JupyterLab.
 
-The package ships a prebuilt JupyterLab extension (the sidebar) and a Jupyter
-server extension (the REST and WebSocket API the sidebar talks to).
+The package ships a prebuilt JupyterLab extension (the sidebar), a Jupyter server extension
+(the REST and WebSocket API the sidebar talks to) and IPython magics for the kernel.
 """
 
 try:
@@ -22,25 +22,8 @@ def _jupyter_labextension_paths():
 
 
 def _jupyter_server_extension_points():
-    """Declare this module as the Jupyter server extension `jupyter_qsession`."""
-    return [{"module": "jupyter_qsession"}]
+    """Declare the server extension; the import is deferred so that importing this package
+    (from the CLI or a kernel) does not pull in jupyter-server."""
+    from .server.app import QSessionApp
 
-
-def _load_jupyter_server_extension(server_app):
-    """Load the server extension into a running Jupyter server.
-
-    The import is deferred so that importing `jupyter_qsession` (for example from
-    the CLI or a kernel) does not pull in the server-side dependencies.
-
-    Parameters
-    ----------
-    server_app: jupyter_server.serverapp.ServerApp
-        The running Jupyter server.
-    """
-    from .server.extension import load
-
-    load(server_app)
-
-
-# For backward compatibility with the classic notebook server.
-load_jupyter_server_extension = _load_jupyter_server_extension
+    return [{"module": "jupyter_qsession", "app": QSessionApp}]

@@ -54,13 +54,6 @@ export interface SessionList {
 
 /** A Qiskit Runtime session (or batch) and the kernel that opened it. */
 export interface SessionModel {
-  id: string;
-  /** The Jupyter kernel that registered it. */
-  kernel_id: string | null;
-  /** The jupyter-server user it belongs to. */
-  owner: string;
-  /** 'emulator' or 'ibm'. */
-  provider: string;
   backend: string;
   mode: 'dedicated' | 'batch';
   /** open: no job has run yet; active: QPU reserved; inactive: interactive TTL passed; closed: ended. */
@@ -79,10 +72,17 @@ export interface SessionModel {
   interactive_expires_at: string | null;
   closed_at: string | null;
   /** Why it is closed, once it is. */
-  ended_reason: 'closed' | 'cancelled' | 'max_ttl' | 'kernel_shutdown' | 'kernel_died' | 'provider_lost' | null;
+  ended_reason: 'closed' | 'cancelled' | 'max_ttl' | 'kernel_shutdown' | 'kernel_restart' | 'kernel_died' | 'provider_lost' | null;
   /** QPU time used so far. */
   usage_seconds: number;
-  registered_at: string;
   /** Newest first. */
   jobs: Array<JobModel>;
+  id: string;
+  /** The Jupyter kernel that registered it. */
+  kernel_id: string | null;
+  /** The jupyter-server user it belongs to. */
+  owner: string;
+  /** 'emulator' or 'ibm'. */
+  provider: string;
+  registered_at: string;
 }

@@ -12,6 +12,9 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit.transpiler import generate_preset_pass_manager
 
 from jupyter_qsession.emulator import Emulator, EmulatorThread, ManualClock, runtime_service
+from lab import Lab, server_config
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 QUEUE_WAIT = 30.0
 OVERHEAD = 5.0
@@ -100,3 +103,22 @@ class Rest:
 @pytest.fixture
 def rest(emu) -> Rest:
     return Rest(emu.url, emu.emulator.api_key)
+
+
+# ----------------------------------------------------------------- a lab server under test
+@pytest.fixture
+def lab_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def jp_server_config(tmp_path, lab_clock):
+    return server_config(tmp_path, lab_clock)
+
+
+@pytest.fixture
+def lab(jp_serverapp, jp_fetch, jp_ws_fetch, jp_asyncio_loop):
+    """The running server, its users, kernels and emulator clock (see tests/lab.py)."""
+    lab = jp_asyncio_loop.run_until_complete(Lab(jp_serverapp, jp_fetch, jp_ws_fetch).ready())
+    yield lab
+    jp_asyncio_loop.run_until_complete(lab.shutdown_kernels())

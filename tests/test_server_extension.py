@@ -1,52 +1,37 @@
 """The server extension starts the emulator inside the Jupyter server process, and the
-kernels that server starts reach it with no configuration."""
+kernels that server starts reach it — and the bridge — with no configuration."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 import pytest
-import requests
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+from lab import server_config
 
 QUEUE_WAIT = 0.5
 
 
 @pytest.fixture
-def jp_server_config():
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_qsession": True}},
-        "QSessionEmulator": {"queue_wait": QUEUE_WAIT, "job_overhead": 0.05},
-    }
+def jp_server_config(tmp_path):
+    config = server_config(tmp_path, clock=None)  # wall time: a real kernel waits for real
+    config["QSessionEmulator"].update(queue_wait=QUEUE_WAIT, job_overhead=0.05)
+    return config
 
 
-async def test_server_starts_the_emulator_with_its_config(jp_serverapp):
-    emulator = jp_serverapp.web_app.settings["qsession_emulator"]
-    url = os.environ["QSESSION_EMULATOR_URL"]
-    key = os.environ["QSESSION_EMULATOR_TOKEN"]
-    assert url == emulator.url and url.startswith("http://127.0.0.1:")
-    assert emulator.scheduler.queue_wait == QUEUE_WAIT
-
-    def list_backends() -> list[str]:
-        token = requests.post(
-            f"{url}/identity/token",
-            data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": key},
-            timeout=10,
-        ).json()["access_token"]
-        response = requests.get(
-            f"{url}/api/v1/backends", headers={"Authorization": f"Bearer {token}"}, timeout=10
-        )
-        return [device["name"] for device in response.json()["devices"]]
-
-    # The emulator runs on the server's own loop: call it from a thread, as a kernel would.
-    assert "fake_manila" in await asyncio.to_thread(list_backends)
+async def test_kernels_inherit_the_emulator_and_the_bridge(lab):
+    assert os.environ["QSESSION_EMULATOR_URL"] == lab.emulator.url
+    assert lab.emulator.url.startswith("http://127.0.0.1:")
+    assert os.environ["QSESSION_EMULATOR_TOKEN"] == lab.emulator.api_key
+    assert os.environ["QSESSION_BRIDGE_URL"] == lab.serverapp.connection_url
+    assert os.environ["QSESSION_PROVIDER"] == "emulator"
+    assert lab.emulator.scheduler.queue_wait == QUEUE_WAIT
 
 
 README_EXAMPLE = """
 from datetime import datetime
 from jupyter_qsession.emulator import runtime_service
+from jupyter_qsession.kernel.bridge import BridgeClient
 from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_ibm_runtime import SamplerV2, Session
@@ -57,6 +42,7 @@ qc = QuantumCircuit(2); qc.h(0); qc.cx(0, 1); qc.measure_all()
 isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(qc)
 
 with Session(backend=backend) as session:
+    print("REGISTERED", BridgeClient.from_kernel().register(session.session_id)["kernel_id"])
     sampler = SamplerV2(mode=session)
     jobs = []
     for _ in range(3):  # iterative, as an optimizer loop submits them
@@ -72,9 +58,9 @@ print("WAITS", [round(wait(job), 2) for job in jobs], session.details()["state"]
 """
 
 
-async def test_a_kernel_of_the_server_runs_the_readme_example(jp_serverapp):
-    manager = jp_serverapp.kernel_manager
-    kernel_id = await manager.start_kernel()
+async def test_a_kernel_of_the_server_runs_the_readme_example(lab):
+    manager = lab.serverapp.kernel_manager
+    kernel_id = await lab.start_kernel()
     client = manager.get_kernel(kernel_id).client()
     client.start_channels()
     output: list[str] = []
@@ -90,11 +76,17 @@ async def test_a_kernel_of_the_server_runs_the_readme_example(jp_serverapp):
         reply = await client.execute_interactive(README_EXAMPLE, output_hook=collect, timeout=120)
     finally:
         client.stop_channels()
-        await manager.shutdown_kernel(kernel_id)
     text = "".join(output)
     assert reply["content"]["status"] == "ok", text
+    assert f"REGISTERED {kernel_id}" in text  # the kernel's own bridge token was accepted
     waits_line = next(line for line in text.splitlines() if line.startswith("WAITS"))
     first, second, third = eval(waits_line.split(" ", 1)[1].rsplit(" ", 1)[0])
     assert first >= QUEUE_WAIT  # the first job queued ...
     assert second == third == 0  # ... the later ones ran at once, in the session
     assert waits_line.endswith("closed")
+
+    await lab.manager.settled()
+    _, body = await lab.api("sessions")
+    [session] = body["sessions"]
+    assert session["kernel_id"] == kernel_id and session["state"] == "closed"
+    assert [job["status"] for job in session["jobs"]] == ["DONE"] * 3

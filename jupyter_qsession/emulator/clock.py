@@ -53,6 +53,10 @@ class ManualClock(Clock):
         self._lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
 
+    def __deepcopy__(self, memo: dict) -> ManualClock:
+        """One clock is shared by whoever holds it (traitlets deep-copies config values)."""
+        return self
+
     def now(self) -> float:
         with self._lock:
             return self._now

@@ -74,6 +74,10 @@ class QueueScheduler:
         self.max_ttl_limit = int(max_ttl_limit)
         self.plan = plan
         self.on_job_start = on_job_start or (lambda job: None)
+        # Called with the ids of the sessions that changed (state, accepting_jobs, a job's
+        # status or a TTL reset), once per command or clock advance: the push to the bridge.
+        self.listeners: list[Callable[[set[str]], None]] = []
+        self._changed: set[str] = set()
         self.jobs: dict[str, Job] = {}
         self.sessions: dict[str, Session] = {}
         # Indexes so that each event costs O(pending work), not O(all jobs ever submitted).
@@ -151,6 +155,8 @@ class QueueScheduler:
         self.sessions[session.id] = session
         self._live_sessions[session.id] = session
         self._by_session[session.id] = []
+        self._changed.add(session.id)
+        self._notify()
         return session
 
     def submit(
@@ -191,6 +197,7 @@ class QueueScheduler:
         )
         if session is not None:
             self._by_session[session.id].append(job)
+            self._changed.add(session.id)
         self.advance()
         return job
 
@@ -229,6 +236,8 @@ class QueueScheduler:
         del self.jobs[job_id]
         if job.session_id is not None:
             self._by_session[job.session_id].remove(job)
+            self._changed.add(job.session_id)
+            self._notify()
 
     def close_session(self, session_id: str) -> Session:
         """Stop accepting jobs; queued jobs still run, then the session closes."""
@@ -236,6 +245,7 @@ class QueueScheduler:
         session = self.session(session_id)
         session.accepting_jobs = False
         self._version += 1
+        self._changed.add(session.id)
         self._close_if_drained(session, self.clock.now())
         self.advance()
         return session
@@ -274,6 +284,7 @@ class QueueScheduler:
         while True:
             event = self._next_event()
             if event is None or event[0] > now:
+                self._notify()
                 return None if event is None else event[0]
             at, _, action = event
             self._cursor = at
@@ -289,7 +300,7 @@ class QueueScheduler:
         for session in self._live_sessions.values():
             if session.expires_at is not None:
                 events.append((session.expires_at, 1, lambda t, s=session: self._expire(s, t)))
-            idle_deadline = self._interactive_deadline(session)
+            idle_deadline = self.interactive_deadline(session)
             if idle_deadline is not None:
                 events.append((idle_deadline, 2, lambda t, s=session: self._deactivate(s, t)))
         for backend in self._heaps:
@@ -322,6 +333,13 @@ class QueueScheduler:
         job = self._queued[heap[0][2]]
         return max(free, job.eligible_at), job
 
+    def _notify(self) -> None:
+        if not self._changed:
+            return
+        changed, self._changed = self._changed, set()
+        for listener in list(self.listeners):
+            listener(changed)
+
     # ----------------------------------------------------------------- transitions
     def _start(self, job: Job, at: float) -> None:
         job.status = RUNNING
@@ -330,6 +348,7 @@ class QueueScheduler:
         self._running[job.backend] = job
         session = self.sessions.get(job.session_id) if job.session_id else None
         if session is not None:
+            self._changed.add(session.id)
             if session.started_at is None:
                 session.started_at = at
             if session.state in (OPEN, INACTIVE):
@@ -352,6 +371,7 @@ class QueueScheduler:
         session = self.sessions.get(job.session_id) if job.session_id else None
         if session is None:
             return
+        self._changed.add(session.id)
         if job.started is not None:
             session.last_job_completed = at
         session.elapsed_time = self.session_usage(session)
@@ -361,6 +381,7 @@ class QueueScheduler:
         self._shut(session, at, "max TTL reached")
 
     def _deactivate(self, session: Session, at: float) -> None:
+        self._changed.add(session.id)
         session.set_state(INACTIVE, at, "interactive TTL reached")
 
     def _shut(self, session: Session, at: float, reason: str) -> None:
@@ -378,6 +399,7 @@ class QueueScheduler:
         self._mark_closed(session, at, "closed")
 
     def _mark_closed(self, session: Session, at: float, reason: str) -> None:
+        self._changed.add(session.id)
         session.closed_at = at
         session.set_state(CLOSED, at, reason)
         self._live_sessions.pop(session.id, None)
@@ -400,7 +422,7 @@ class QueueScheduler:
                 return session
         return None
 
-    def _interactive_deadline(self, session: Session) -> float | None:
+    def interactive_deadline(self, session: Session) -> float | None:
         if session.state != ACTIVE or not self._reserves_qpu(session):
             return None
         if any(j.status in (QUEUED, RUNNING) for j in self.session_jobs(session)):

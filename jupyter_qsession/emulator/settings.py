@@ -6,6 +6,7 @@ from __future__ import annotations
 from traitlets import Enum, Float, Int
 from traitlets.config import Configurable
 
+from .clock import Clock
 from .scheduler import DEFAULT_INTERACTIVE_TTL, MAX_TTL_LIMIT, PLANS
 from .service import DEFAULT_JOB_OVERHEAD, DEFAULT_QUEUE_WAIT, Emulator
 
@@ -38,9 +39,10 @@ class QSessionEmulator(Configurable):
         PLANS, default_value="paid", config=True, help="'open': sessions fall back to job mode."
     )
 
-    def build(self, api_key: str | None = None) -> Emulator:
+    def build(self, api_key: str | None = None, clock: Clock | None = None) -> Emulator:
         return Emulator(
             api_key=api_key,
+            clock=clock,
             queue_wait=self.queue_wait,
             job_overhead=self.job_overhead,
             interactive_ttl=self.interactive_timeout,

@@ -16,7 +16,13 @@ SessionState = Literal["open", "active", "inactive", "closed"]
 SessionMode = Literal["dedicated", "batch"]
 JobStatus = Literal["QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"]
 EndedReason = Literal[
-    "closed", "cancelled", "max_ttl", "kernel_shutdown", "kernel_died", "provider_lost"
+    "closed",
+    "cancelled",
+    "max_ttl",
+    "kernel_shutdown",
+    "kernel_restart",
+    "kernel_died",
+    "provider_lost",
 ]
 
 
@@ -36,13 +42,9 @@ class JobModel(_Model):
     queue_position: int | None = Field(description="1 = next to run; null unless queued.")
 
 
-class SessionModel(_Model):
-    """A Qiskit Runtime session (or batch) and the kernel that opened it."""
+class ServiceSession(_Model):
+    """What the provider (emulator or IBM) says about a session."""
 
-    id: str
-    kernel_id: str | None = Field(description="The Jupyter kernel that registered it.")
-    owner: str = Field(description="The jupyter-server user it belongs to.")
-    provider: str = Field(description="'emulator' or 'ibm'.")
     backend: str
     mode: SessionMode
     state: SessionState = Field(
@@ -61,8 +63,17 @@ class SessionModel(_Model):
     closed_at: str | None
     ended_reason: EndedReason | None = Field(description="Why it is closed, once it is.")
     usage_seconds: float = Field(description="QPU time used so far.")
-    registered_at: str
     jobs: list[JobModel] = Field(description="Newest first.")
+
+
+class SessionModel(ServiceSession):
+    """A Qiskit Runtime session (or batch) and the kernel that opened it."""
+
+    id: str
+    kernel_id: str | None = Field(description="The Jupyter kernel that registered it.")
+    owner: str = Field(description="The jupyter-server user it belongs to.")
+    provider: str = Field(description="'emulator' or 'ibm'.")
+    registered_at: str
 
 
 class SessionList(_Model):

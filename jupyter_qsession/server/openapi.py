@@ -47,7 +47,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         403: "Not allowed",
         404: "Unknown id",
         409: "The session or job has already ended",
-        502: "The provider is unreachable",
+        424: "The Qiskit Runtime service is unreachable",
     }
     return {str(code): _json("ErrorModel", text[code]) for code in codes}
 
@@ -63,7 +63,7 @@ def _action(summary: str, param: str) -> dict[str, Any]:
             "parameters": [_param(param)],
             "responses": {
                 "200": _json("SessionModel", "The session after the action"),
-                **_errors(401, 403, 404, 409, 502),
+                **_errors(401, 403, 404, 409, 424),
             },
         }
     }
@@ -100,14 +100,14 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": {
             "summary": "Register a session under the calling kernel (kernel bridge)",
             "description": "Authenticated with the kernel's bridge token "
-            "(`Authorization: token <QSESSION_KERNEL_TOKEN>` derived from the kernel's "
+            "(header `X-QSession-Kernel-Token`, derived from the kernel's "
             "connection key), not with a user's credentials. A kernel may only register "
             "under its own id.",
             "parameters": [_param("kernel_id")],
             "requestBody": {"content": {"application/json": {"schema": _ref("RegisterSession")}}},
             "responses": {
                 "200": _json("SessionModel", "The registered session"),
-                **_errors(400, 401, 403, 404, 409, 502),
+                **_errors(400, 401, 403, 404, 409, 424),
             },
         }
     },

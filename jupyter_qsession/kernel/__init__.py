@@ -1,0 +1,1 @@
+"""The kernel side of jupyter-qsession: the bridge client (and, later, the magics)."""

@@ -1,0 +1,93 @@
+"""How a kernel started by a Jupyter server tells that server about the sessions it opens.
+
+The server puts its URL in ``$QSESSION_BRIDGE_URL``. The kernel proves who it is with a token
+derived from its own connection key (which only the kernel and its server hold) and its kernel
+id, so a kernel can register and act only under its own id. No user credential is involved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+BRIDGE_URL_ENV = "QSESSION_BRIDGE_URL"
+# Not `Authorization`: that header carries jupyter-server user tokens.
+KERNEL_TOKEN_HEADER = "X-QSession-Kernel-Token"
+_KERNEL_FILE = re.compile(r"kernel-(?P<id>[0-9a-fA-F-]{8,})\.json$")
+
+
+def kernel_token(key: bytes | str, kernel_id: str) -> str:
+    """The bridge token of ``kernel_id``: HMAC-SHA256 of the id under the kernel's key."""
+    if isinstance(key, str):
+        key = key.encode()
+    return hmac.new(key, f"jupyter-qsession:{kernel_id}".encode(), hashlib.sha256).hexdigest()
+
+
+class BridgeError(Exception):
+    """The server refused or could not be reached; ``message`` says why."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class BridgeClient:
+    """Calls the server's kernel endpoints as one kernel."""
+
+    url: str
+    kernel_id: str
+    token: str
+
+    @classmethod
+    def from_kernel(cls) -> BridgeClient | None:
+        """The bridge of the running IPython kernel, or None outside a Jupyter server's kernel."""
+        url = os.environ.get(BRIDGE_URL_ENV)
+        if not url:
+            return None
+        try:
+            from ipykernel.connect import get_connection_file
+            from IPython import get_ipython
+
+            shell = get_ipython()
+            kernel = getattr(shell, "kernel", None)
+            match = _KERNEL_FILE.search(get_connection_file())
+        except (ImportError, RuntimeError, AttributeError):
+            return None
+        if kernel is None or match is None:
+            return None
+        kernel_id = match.group("id")
+        return cls(url=url, kernel_id=kernel_id, token=kernel_token(kernel.session.key, kernel_id))
+
+    def register(self, session_id: str, owner: str | None = None) -> dict[str, Any]:
+        body = {"session_id": session_id}
+        if owner:
+            body["owner"] = owner
+        return self._post(f"kernels/{self.kernel_id}/sessions", body)
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"{self.url.rstrip('/')}/qsession/api/{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={KERNEL_TOKEN_HEADER: self.token, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.loads(exc.read()).get("message") or exc.reason
+            except ValueError:
+                message = exc.reason
+            raise BridgeError(str(message), exc.code) from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise BridgeError(f"The Jupyter server at {self.url} is unreachable: {exc}") from None

@@ -1,0 +1,86 @@
+"""``/qsession/api/events``: every change of a session, pushed to every browser that may see it.
+
+On connect a socket gets a snapshot of the sessions its user may read, then one message per
+change in the order the manager made them. Each message is serialized once and written to
+every socket whose user may read that session.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from jupyter_server.auth.decorator import ws_authenticated
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
+
+from . import access
+from .manager import SessionManager
+from .models import SessionEvent, SessionModel
+
+log = logging.getLogger(__name__)
+
+
+class EventHub:
+    """Fans the manager's changes out to the open sockets."""
+
+    def __init__(self, manager: SessionManager) -> None:
+        self.manager = manager
+        self.sockets: set[EventsSocket] = set()
+        manager.listeners.append(self.publish)
+
+    def publish(self, session: SessionModel, changes: list[str]) -> None:
+        if not self.sockets:
+            return
+        message = SessionEvent(type="session", session=session, changes=changes).model_dump_json(
+            exclude_none=True
+        )
+        for socket in list(self.sockets):
+            if socket.may_read(session):
+                socket.send(message)
+
+    def snapshot(self, socket: EventsSocket) -> str:
+        sessions = [s for s in self.manager.list() if socket.may_read(s)]
+        return SessionEvent(type="snapshot", sessions=sessions).model_dump_json(exclude_none=True)
+
+
+class EventsSocket(WebSocketMixin, WebSocketHandler, ExtensionHandlerMixin, JupyterHandler):
+    auth_resource = access.RESOURCE
+    user_name = ""
+    sees_others = False
+
+    @property
+    def hub(self) -> EventHub:
+        return self.settings["qsession_events"]
+
+    def set_default_headers(self) -> None:
+        """JupyterHandler's page headers make no sense on a WebSocket (as in jupyter-server's
+        own kernel and event sockets)."""
+
+    @ws_authenticated
+    async def get(self, *args, **kwargs) -> None:
+        if not await access.allowed(self, "read"):
+            raise web.HTTPError(403, "Not allowed to read qsession.")
+        self.user_name = access.username(self)
+        self.sees_others = await access.may_on_others(self, "read")
+        await super().get(*args, **kwargs)
+
+    def open(self, *args, **kwargs) -> None:
+        super().open(*args, **kwargs)
+        self.hub.sockets.add(self)
+        self.send(self.hub.snapshot(self))
+
+    def on_close(self) -> None:
+        super().on_close()
+        self.hub.sockets.discard(self)
+
+    def may_read(self, session: SessionModel) -> bool:
+        return self.sees_others or session.owner == self.user_name
+
+    def send(self, message: str) -> None:
+        try:
+            self.write_message(message)
+        except WebSocketClosedError:
+            self.hub.sockets.discard(self)

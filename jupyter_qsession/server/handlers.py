@@ -1,0 +1,140 @@
+"""REST handlers of ``/qsession/api/``: thin — check access, call the manager, send the model.
+
+Errors are :mod:`.errors` exceptions (tornado ``HTTPError`` s) that jupyter-server's
+``APIHandler`` renders as ``{"message": ...}`` with their status.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+import tornado
+from jupyter_server.auth.decorator import allow_unauthenticated, authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from pydantic import BaseModel, ValidationError
+
+from .. import __version__
+from ..kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
+from . import access
+from .errors import BadRequest, Forbidden, NotAuthenticated
+from .manager import SessionManager
+from .models import RegisterSession, ServerInfo, SessionList
+from .openapi import API_VERSION
+
+log = logging.getLogger(__name__)
+
+
+class QSessionHandler(ExtensionHandlerMixin, APIHandler):
+    auth_resource = access.RESOURCE
+
+    @property
+    def manager(self) -> SessionManager:
+        return self.settings["qsession_manager"]
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        # The first requests after start-up wait until the registry is reattached.
+        await self.manager.started.wait()
+
+    def send(self, model: BaseModel) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(model.model_dump_json())
+
+    def log_exception(self, typ, value, tb) -> None:
+        """Refusals are expected: log their message as is (it may contain ``%``)."""
+        if isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
+            log.info("%d %s: %s", value.status_code, self._request_summary(), value.log_message)
+        else:
+            super().log_exception(typ, value, tb)
+
+
+class InfoHandler(QSessionHandler):
+    @tornado.web.authenticated
+    @authorized("read")
+    async def get(self) -> None:
+        self.send(
+            ServerInfo(
+                version=__version__,
+                api_version=API_VERSION,
+                provider=self.manager.provider.name,
+                user=access.username(self),
+                can_write=await access.allowed(self, "write"),
+                can_act_on_others=await access.may_on_others(self, "write"),
+            )
+        )
+
+
+class SessionsHandler(QSessionHandler):
+    @tornado.web.authenticated
+    @authorized("read")
+    async def get(self) -> None:
+        sessions = await access.visible(self, self.manager.list())
+        self.send(SessionList(sessions=sessions))
+
+
+class SessionHandler(QSessionHandler):
+    @tornado.web.authenticated
+    @authorized("read")
+    async def get(self, session_id: str) -> None:
+        self.send(await access.require(self, "read", self.manager.get(session_id)))
+
+
+class SessionActionHandler(QSessionHandler):
+    """``POST sessions/{id}/close`` and ``POST sessions/{id}/cancel``."""
+
+    @tornado.web.authenticated
+    @authorized("write")
+    async def post(self, session_id: str, action: str) -> None:
+        await access.require(self, "write", self.manager.get(session_id))
+        if action == "close":
+            self.send(await self.manager.close(session_id))
+        else:
+            self.send(await self.manager.cancel(session_id))
+
+
+class JobCancelHandler(QSessionHandler):
+    @tornado.web.authenticated
+    @authorized("write")
+    async def post(self, job_id: str) -> None:
+        await access.require(self, "write", self.manager.session_of_job(job_id))
+        self.send(await self.manager.cancel_job(job_id))
+
+
+class KernelSessionsHandler(QSessionHandler):
+    """The kernel bridge: a kernel registers the sessions it opens under its own id.
+
+    Authenticated by the kernel's bridge token instead of a user's credentials (a kernel has
+    none); the token binds the request to one kernel id, so no kernel can act for another.
+    """
+
+    def check_xsrf_cookie(self) -> None:
+        """No cookie is involved: the token travels in a custom header a browser cannot forge."""
+
+    @allow_unauthenticated
+    async def post(self, kernel_id: str) -> None:
+        self._verify_kernel(kernel_id)
+        try:
+            body = RegisterSession.model_validate_json(self.request.body or b"")
+        except ValidationError as exc:
+            raise BadRequest(f"Expected {{'session_id': ...}}: {_first_error(exc)}") from None
+        owner = body.owner or self.extensionapp.default_owner
+        self.send(await self.manager.register(body.session_id, kernel_id, owner))
+
+    def _verify_kernel(self, kernel_id: str) -> None:
+        token = self.request.headers.get(KERNEL_TOKEN_HEADER)
+        if not token:
+            raise NotAuthenticated(f"Missing the kernel bridge token ({KERNEL_TOKEN_HEADER}).")
+        kernels = self.kernel_manager
+        if kernel_id not in kernels:
+            raise Forbidden(f"{kernel_id!r} is not a kernel of this server.")
+        expected = kernel_token(kernels.get_kernel(kernel_id).session.key, kernel_id)
+        if not hmac.compare_digest(token.encode(), expected.encode()):
+            raise Forbidden(f"The bridge token is not kernel {kernel_id}'s.")
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error.get("loc", ())) or "body"
+    return f"{where}: {error['msg']}"

@@ -1,0 +1,237 @@
+"""The session manager: the only writer of session state on the Jupyter server side.
+
+Data flows one way: provider -> manager -> registry (persisted first) -> listeners (the
+WebSocket hub). Handlers, the kernel bridge and the kernel-lifecycle policy call the manager's
+commands; they never touch the registry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from .errors import Conflict, NotFound, ProviderUnavailable
+from .models import SessionModel
+from .providers import Provider
+from .registry import SessionRegistry
+
+log = logging.getLogger(__name__)
+
+# Called with the new model and the names of the fields that changed ("*" for a new session).
+SessionListener = Callable[[SessionModel, list[str]], None]
+POLICIES = ("close", "cancel", "keep")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class SessionManager:
+    """Owns the live view of every registered session and applies commands through the provider."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        registry: SessionRegistry,
+        *,
+        refresh_interval: float = 5.0,
+        kernel_alive: Callable[[str], bool] = lambda kernel_id: False,
+    ) -> None:
+        self.provider = provider
+        self.registry = registry
+        self.refresh_interval = refresh_interval
+        self.kernel_alive = kernel_alive
+        self.sessions: dict[str, SessionModel] = {}
+        self.listeners: list[SessionListener] = []
+        # Why the manager itself ended a session (kernel policy), until the provider says closed.
+        self._ending: dict[str, str] = {}
+        self._poller: asyncio.Task | None = None
+        self._refreshing: set[asyncio.Future] = set()
+        # Set once the registry is loaded and reattached; requests wait for it.
+        self.started = asyncio.Event()
+
+    # ----------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        """Connect the provider, then reattach to the registry's sessions that are still open."""
+        try:
+            await self.provider.start(self._on_provider_change)
+            for session in self.registry.load():
+                self.sessions[session.id] = session
+            for session in list(self.sessions.values()):
+                if session.state != "closed":
+                    await self._refresh_quietly(session.id)
+            if not self.provider.pushes:
+                self._poller = asyncio.ensure_future(self._poll())
+        finally:
+            self.started.set()
+
+    async def stop(self) -> None:
+        await self.settled()
+        if self._poller is not None:
+            self._poller.cancel()
+            self._poller = None
+        await self.provider.stop()
+        self.registry.close()
+
+    def open_sessions(self, *, kernel_alive: bool) -> list[SessionModel]:
+        """Open sessions whose kernel runs (or, ``kernel_alive=False``, that outlived their
+        kernel, e.g. across a server restart)."""
+        return [
+            s
+            for s in self.sessions.values()
+            if s.state != "closed" and self._kernel_is_alive(s.kernel_id) == kernel_alive
+        ]
+
+    def _kernel_is_alive(self, kernel_id: str | None) -> bool:
+        return kernel_id is not None and self.kernel_alive(kernel_id)
+
+    # ----------------------------------------------------------------- queries
+    def get(self, session_id: str) -> SessionModel:
+        try:
+            return self.sessions[session_id]
+        except KeyError:
+            raise NotFound(f"No session {session_id!r} is registered on this server.") from None
+
+    def list(self) -> list[SessionModel]:
+        """Newest registration first."""
+        return sorted(self.sessions.values(), key=lambda s: s.registered_at, reverse=True)
+
+    def of_kernel(self, kernel_id: str) -> list[SessionModel]:
+        return [s for s in self.sessions.values() if s.kernel_id == kernel_id]
+
+    def session_of_job(self, job_id: str) -> SessionModel:
+        for session in self.sessions.values():
+            if any(job.id == job_id for job in session.jobs):
+                return session
+        raise NotFound(f"No job {job_id!r} belongs to a session registered on this server.")
+
+    # ----------------------------------------------------------------- commands
+    async def register(self, session_id: str, kernel_id: str, owner: str) -> SessionModel:
+        """Put a session a kernel opened under that kernel; idempotent for the same kernel."""
+        known = self.sessions.get(session_id)
+        if known is not None:
+            if known.kernel_id != kernel_id:
+                raise Conflict(f"Session {session_id} is registered under another kernel.")
+            return known
+        service = await self.provider.fetch(session_id)
+        if service.state == "closed":
+            raise Conflict(f"Session {session_id} has already ended; open a new one.")
+        session = SessionModel(
+            id=session_id,
+            kernel_id=kernel_id,
+            owner=owner,
+            provider=self.provider.name,
+            registered_at=now_iso(),
+            **dict(service),
+        )
+        self._store(session, ["*"])
+        return session
+
+    async def close(self, session_id: str, reason: str = "closed") -> SessionModel:
+        session = self._live(session_id)
+        if not session.accepting_jobs:
+            raise Conflict(f"Session {session_id} is already closing: its queued jobs will finish.")
+        self._ending.setdefault(session_id, reason)
+        await self.provider.close(session_id)
+        return await self.refresh(session_id)
+
+    async def cancel(self, session_id: str, reason: str = "cancelled") -> SessionModel:
+        self._live(session_id)
+        self._ending[session_id] = reason
+        await self.provider.cancel(session_id)
+        return await self.refresh(session_id)
+
+    async def cancel_job(self, job_id: str) -> SessionModel:
+        session = self.session_of_job(job_id)
+        job = next(job for job in session.jobs if job.id == job_id)
+        if job.status in ("DONE", "ERROR", "CANCELLED"):
+            raise Conflict(f"Job {job_id} has already ended ({job.status.lower()}).")
+        await self.provider.cancel_job(job_id)
+        return await self.refresh(session.id)
+
+    async def end_kernel_sessions(self, kernel_id: str, policy: str, reason: str) -> None:
+        """Apply a kernel policy (close | cancel | keep) to the kernel's open sessions."""
+        if policy not in POLICIES:
+            raise ValueError(f"policy must be one of {POLICIES}")
+        for session in self.of_kernel(kernel_id):
+            if policy == "keep" or session.state == "closed":
+                continue
+            try:
+                if policy == "cancel":
+                    await self.cancel(session.id, reason)
+                elif session.accepting_jobs:
+                    await self.close(session.id, reason)
+            except (Conflict, NotFound, ProviderUnavailable) as exc:
+                log.warning("jupyter_qsession: cannot %s session %s: %s", policy, session.id, exc)
+
+    # ----------------------------------------------------------------- provider side
+    async def refresh(self, session_id: str) -> SessionModel:
+        """Re-read one session from the provider; store and announce it if it changed."""
+        old = self.get(session_id)
+        try:
+            service = await self.provider.fetch(session_id)
+        except NotFound:
+            if old.state == "closed":
+                return old
+            # The service forgot it (the embedded emulator died with the previous server).
+            service = old.model_copy(
+                update={
+                    "state": "closed",
+                    "accepting_jobs": False,
+                    "closed_at": now_iso(),
+                    "ended_reason": "provider_lost",
+                    "interactive_expires_at": None,
+                }
+            )
+        fields = dict(service)
+        if fields["state"] == "closed":
+            reason = self._ending.pop(session_id, None)
+            if reason is not None and fields.get("ended_reason") != "max_ttl":
+                fields["ended_reason"] = reason
+        names = SessionModel.model_fields
+        new = old.model_copy(update={k: v for k, v in fields.items() if k in names})
+        changes = [name for name in names if getattr(new, name) != getattr(old, name)]
+        if changes:
+            self._store(new, changes)
+        return new
+
+    def _on_provider_change(self, session_ids: set[str]) -> None:
+        for session_id in session_ids:
+            if session_id in self.sessions:
+                task = asyncio.ensure_future(self._refresh_quietly(session_id))
+                self._refreshing.add(task)
+                task.add_done_callback(self._refreshing.discard)
+
+    async def settled(self) -> None:
+        """Wait until every change the provider pushed so far is stored and announced."""
+        while self._refreshing:
+            await asyncio.gather(*list(self._refreshing))
+
+    async def _refresh_quietly(self, session_id: str) -> None:
+        try:
+            await self.refresh(session_id)
+        except ProviderUnavailable as exc:
+            log.warning("jupyter_qsession: cannot refresh session %s: %s", session_id, exc)
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_interval)
+            for session in list(self.sessions.values()):
+                if session.state != "closed":
+                    await self._refresh_quietly(session.id)
+
+    def _live(self, session_id: str) -> SessionModel:
+        session = self.get(session_id)
+        if session.state == "closed":
+            raise Conflict(
+                f"Session {session_id} has already ended ({session.ended_reason or 'closed'})."
+            )
+        return session
+
+    def _store(self, session: SessionModel, changes: list[str]) -> None:
+        self.sessions[session.id] = session
+        self.registry.save(session)
+        for listener in list(self.listeners):
+            listener(session, changes)

@@ -1,0 +1,190 @@
+"""A lab server under test: the real jupyter-server with the extension, its embedded emulator
+on a manual clock, real kernels, the unmodified client — and users with different rights."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from jupyter_server.auth import Authorizer, IdentityProvider, User
+from qiskit import QuantumCircuit
+from qiskit.transpiler import generate_preset_pass_manager
+from qiskit_ibm_runtime import Batch, SamplerV2, Session
+from tornado.httpclient import HTTPClientError
+
+from jupyter_qsession.emulator import ManualClock, runtime_service
+from jupyter_qsession.kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
+from jupyter_qsession.server.access import OTHERS, RESOURCE
+
+QUEUE_WAIT = 30.0
+OVERHEAD = 5.0
+INTERACTIVE_TTL = 60
+TOKENS = {"alice": "alice-token", "bob": "bob-token", "reader": "reader-token", "admin": "a-tok"}
+
+
+class NamedUsers(IdentityProvider):
+    """Users by token: a shared server where each person has their own identity."""
+
+    def get_user(self, handler):
+        token = self.get_token(handler)
+        for name, known in TOKENS.items():
+            if token == known:
+                handler._token_authenticated = True  # header tokens need no XSRF cookie
+                return User(username=name)
+        return None
+
+
+class RoleAuthorizer(Authorizer):
+    """reader: read only; alice and bob: their own sessions; admin: everyone's."""
+
+    def is_authorized(self, handler, user, action, resource) -> bool:
+        if resource == OTHERS:
+            return user.username == "admin"
+        if resource == RESOURCE:
+            return action == "read" or user.username != "reader"
+        return True
+
+
+def server_config(tmp_path, clock: ManualClock | None, **app: Any) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_qsession": True},
+            "identity_provider_class": NamedUsers,
+            "authorizer_class": RoleAuthorizer,
+        },
+        "QSessionApp": {
+            "registry_path": str(tmp_path / "sessions.sqlite"),
+            "emulator_clock": clock,
+            "default_owner": "alice",
+            **app,
+        },
+        "QSessionEmulator": {
+            "queue_wait": QUEUE_WAIT,
+            "job_overhead": OVERHEAD,
+            "interactive_timeout": INTERACTIVE_TTL,
+        },
+    }
+
+
+class Lab:
+    """Drive a running server as its users, its kernels and its emulator's clock would."""
+
+    def __init__(self, serverapp, jp_fetch, jp_ws_fetch) -> None:
+        self.serverapp = serverapp
+        self._fetch = jp_fetch
+        self._ws_fetch = jp_ws_fetch
+        self.app = serverapp.extension_manager.extension_points["jupyter_qsession"].app
+        self.manager = self.app.manager
+        self.kernels: list[str] = []
+        self._backend = None
+        self._bell = None
+
+    @property
+    def emulator(self):
+        return self.manager.provider.emulator
+
+    async def ready(self) -> Lab:
+        await self.manager.started.wait()
+        # The client blocks on HTTP to the emulator, which runs on this loop: use a thread.
+        self._backend, self._bell = await asyncio.to_thread(self._client_side)
+        return self
+
+    def _client_side(self):
+        service = runtime_service(self.emulator.url, self.emulator.api_key)
+        backend = service.backend("fake_manila")
+        qc = QuantumCircuit(2)
+        qc.h(0)
+        qc.cx(0, 1)
+        qc.measure_all()
+        pm = generate_preset_pass_manager(optimization_level=1, backend=backend)
+        return backend, pm.run(qc)
+
+    # ----------------------------------------------------------------- HTTP as a user
+    async def api(
+        self,
+        path: str,
+        method: str = "GET",
+        body: Any = None,
+        *,
+        user: str | None = "alice",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        all_headers = {"Authorization": f"token {TOKENS[user]}"} if user else {"Authorization": ""}
+        all_headers.update(headers or {})
+        kwargs: dict[str, Any] = {"method": method, "headers": all_headers}
+        if method != "GET":
+            kwargs["body"] = body if isinstance(body, str) else json.dumps(body or {})
+        try:
+            response = await self._fetch("qsession", "api", *path.split("/"), **kwargs)
+        except HTTPClientError as error:
+            response = error.response
+        text = response.body.decode() if response.body else ""
+        return response.code, json.loads(text) if text else None
+
+    async def socket(self, user: str = "alice"):
+        return await self._ws_fetch(
+            "qsession", "api", "events", headers={"Authorization": f"token {TOKENS[user]}"}
+        )
+
+    # ----------------------------------------------------------------- kernels
+    async def start_kernel(self) -> str:
+        kernel_id = await self.serverapp.kernel_manager.start_kernel()
+        self.kernels.append(kernel_id)
+        return kernel_id
+
+    async def shutdown_kernels(self) -> None:
+        kernels = self.serverapp.kernel_manager
+        for kernel_id in self.kernels:
+            if kernel_id in kernels:
+                await kernels.shutdown_kernel(kernel_id, now=True)
+
+    def token(self, kernel_id: str) -> str:
+        key = self.serverapp.kernel_manager.get_kernel(kernel_id).session.key
+        return kernel_token(key, kernel_id)
+
+    async def register(self, kernel_id: str, session_id: str, token: str | None = None, **extra):
+        return await self.api(
+            f"kernels/{kernel_id}/sessions",
+            "POST",
+            {"session_id": session_id, **extra},
+            user=None,
+            headers={KERNEL_TOKEN_HEADER: token or self.token(kernel_id)},
+        )
+
+    # ----------------------------------------------------------------- the client, as in a kernel
+    async def open_session(self, mode: str = "dedicated", max_time: int | None = None):
+        kind = Session if mode == "dedicated" else Batch
+        return await asyncio.to_thread(kind, backend=self._backend, max_time=max_time)
+
+    async def submit(self, session, shots: int = 10) -> str:
+        def run() -> str:
+            return SamplerV2(mode=session).run([self._bell], shots=shots).job_id()
+
+        job_id = await asyncio.to_thread(run)
+        await self.manager.settled()
+        return job_id
+
+    async def advance(self, seconds: float) -> None:
+        """Move the emulator's manual clock, one event at a time, waiting for simulations so
+        jobs end exactly at their emulated time; then let the manager catch up."""
+        clock, scheduler = self.emulator.clock, self.emulator.scheduler
+        target = clock.now() + seconds
+        while True:
+            await self._simulations()
+            due = scheduler.advance()
+            if due is None or due > target:
+                break
+            clock.advance(max(0.0, due - clock.now()))
+            self.emulator.reschedule()
+        clock.advance(max(0.0, target - clock.now()))
+        self.emulator.reschedule()
+        await self._simulations()
+        await self.manager.settled()
+
+    async def _simulations(self) -> None:
+        for _ in range(6000):
+            if self.emulator.scheduler.settled():
+                break
+            await asyncio.sleep(0.005)
+        await self.manager.settled()
