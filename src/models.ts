@@ -1,6 +1,7 @@
 // Generated from jupyter_qsession/server/models.py by
 // `python -m jupyter_qsession.server.openapi`. Do not edit by hand.
 
+/** Every 4xx: what went wrong, in words the user can act on (jupyter-server may add ``reason``). */
 export interface ErrorModel {
   message: string;
 }

@@ -149,7 +149,7 @@ class Lab:
             "POST",
             {"session_id": session_id, **extra},
             user=None,
-            headers={KERNEL_TOKEN_HEADER: token or self.token(kernel_id)},
+            headers={KERNEL_TOKEN_HEADER: self.token(kernel_id) if token is None else token},
         )
 
     # ----------------------------------------------------------------- the client, as in a kernel

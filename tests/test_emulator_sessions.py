@@ -131,6 +131,7 @@ def test_max_ttl_cancels_queued_jobs_and_lets_the_running_one_finish(emu, backen
     emu.advance(QUEUE_WAIT + 20)
     details = session.details()
     assert details["state"] == "closed" and details["accepting_jobs"] is False
+    assert details["timestamps"][-1]["reason"] == "max TTL reached"
     assert queued.status() == "CANCELLED"
     assert long_job.status() == "RUNNING"
     emu.advance(10 + EPS)
@@ -149,6 +150,7 @@ def test_cancel_cancels_queued_jobs_and_closes(emu, backend, bell):
     assert running.status() == "RUNNING"
     details = session.details()
     assert details["state"] == "closed" and details["accepting_jobs"] is False
+    assert details["timestamps"][-1]["reason"] == "cancelled"  # not "closed": it was cancelled
     emu.advance(60)
     assert running.status() == "DONE"
 

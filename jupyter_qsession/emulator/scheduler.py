@@ -386,10 +386,11 @@ class QueueScheduler:
 
     def _shut(self, session: Session, at: float, reason: str) -> None:
         session.accepting_jobs = False
+        # Closed first, so that cancelling the last queued job does not close it as "closed".
+        self._mark_closed(session, at, reason)
         for job in list(self.session_jobs(session)):
             if job.status == QUEUED:
                 self._end_job(job, CANCELLED, at, f"Session {reason}")
-        self._mark_closed(session, at, reason)
 
     def _close_if_drained(self, session: Session, at: float) -> None:
         if session.accepting_jobs or session.state == CLOSED:

@@ -188,7 +188,9 @@ class SessionManager:
         fields = dict(service)
         if fields["state"] == "closed":
             reason = self._ending.pop(session_id, None)
-            if reason is not None and fields.get("ended_reason") != "max_ttl":
+            if old.state == "closed" and old.ended_reason:
+                fields["ended_reason"] = old.ended_reason  # why it ended never changes
+            elif reason is not None and fields.get("ended_reason") != "max_ttl":
                 fields["ended_reason"] = reason
         names = SessionModel.model_fields
         new = old.model_copy(update={k: v for k, v in fields.items() if k in names})

@@ -111,5 +111,10 @@ class ServerInfo(_Model):
     can_act_on_others: bool = Field(description="May see and act on other users' sessions.")
 
 
-class ErrorModel(_Model):
+class ErrorModel(BaseModel):
+    """Every 4xx: what went wrong, in words the user can act on (jupyter-server may add
+    ``reason``)."""
+
+    model_config = ConfigDict(extra="allow")
+
     message: str

@@ -1,0 +1,125 @@
+"""Every endpoint is authenticated and authorized through jupyter-server; each user sees and
+touches only their own sessions unless the authorizer says otherwise (tests/lab.py roles)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from jupyter_qsession.server.app import QSessionApp
+
+USER_ENDPOINTS = [
+    ("GET", "info"),
+    ("GET", "sessions"),
+    ("GET", "sessions/abc"),
+    ("POST", "sessions/abc/close"),
+    ("POST", "sessions/abc/cancel"),
+    ("POST", "jobs/abc/cancel"),
+]
+
+
+@pytest.fixture
+def alice_session(lab, jp_asyncio_loop):
+    async def make():
+        kernel = await lab.start_kernel()
+        session = await lab.open_session()
+        status, body = await lab.register(kernel, session.session_id)
+        assert status == 200, body
+        return session.session_id
+
+    return jp_asyncio_loop.run_until_complete(make())
+
+
+@pytest.mark.parametrize(("method", "path"), USER_ENDPOINTS)
+async def test_every_endpoint_refuses_a_request_without_credentials(lab, method, path):
+    status, body = await lab.api(path, method, user=None)
+    assert status == 403 and "message" in body
+
+
+async def test_the_events_socket_refuses_a_request_without_credentials(jp_ws_fetch, lab):
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_ws_fetch("qsession", "api", "events", headers={"Authorization": ""})
+    assert refused.value.code == 403
+
+
+async def test_the_kernel_endpoint_needs_the_kernel_token(lab):
+    kernel = await lab.start_kernel()
+    other = await lab.start_kernel()
+    session = await lab.open_session()
+    status, body = await lab.register(kernel, session.session_id, token="")
+    assert status == 401 and "token" in body["message"]
+    status, body = await lab.register(kernel, session.session_id, token=lab.token(other))
+    assert status == 403  # another kernel's token cannot act for this kernel
+    status, body = await lab.register("not-a-kernel", session.session_id, token=lab.token(kernel))
+    assert status == 403
+    # A user's jupyter-server token is not a kernel token either.
+    status, _ = await lab.register(kernel, session.session_id, token="alice-token")
+    assert status == 403
+
+
+def test_every_user_handler_is_behind_authenticated_and_authorized():
+    """The template's audit: user endpoints are wrapped by @authenticated and @authorized;
+    the kernel endpoint is the one explicit exception, with its own token check."""
+    app = QSessionApp()
+    app.initialize_handlers()
+    for pattern, handler in app.handlers:
+        for name in ("get", "post", "put", "patch", "delete"):
+            method = handler.__dict__.get(name)
+            if method is None:
+                continue
+            if pattern.endswith("/sessions") and "kernels" in pattern:
+                assert getattr(method, "__allow_unauthenticated", False), pattern
+                assert "_verify_kernel" in handler.__dict__
+            elif pattern.endswith("/events"):
+                assert getattr(method, "__allow_unauthenticated", None) is False, pattern
+            else:
+                assert method.__wrapped__.__wrapped__, (pattern, name)  # two decorators
+                assert method.__qualname__.startswith(handler.__name__), pattern
+
+
+async def test_a_reader_may_look_but_not_act(lab, alice_session):
+    status, body = await lab.api(f"sessions/{alice_session}", user="reader")
+    assert status == 404  # reader is not alice and may not see others' sessions
+    status, body = await lab.api("info", user="reader")
+    assert status == 200 and body["can_write"] is False
+    status, body = await lab.api(f"sessions/{alice_session}/close", "POST", user="reader")
+    assert status == 403 and "not authorized" in body["message"]
+
+
+async def test_users_see_only_their_own_sessions(lab, alice_session):
+    _, mine = await lab.api("sessions", user="alice")
+    _, theirs = await lab.api("sessions", user="bob")
+    assert [s["id"] for s in mine["sessions"]] == [alice_session]
+    assert theirs["sessions"] == []
+    status, _ = await lab.api(f"sessions/{alice_session}", user="bob")
+    assert status == 404
+    status, body = await lab.api(f"sessions/{alice_session}/cancel", "POST", user="bob")
+    assert status == 404
+    _, still = await lab.api(f"sessions/{alice_session}")
+    assert still["state"] == "open"
+
+
+async def test_the_authorizer_may_let_an_admin_act_on_anyones_session(lab, alice_session):
+    _, info = await lab.api("info", user="admin")
+    assert info["can_act_on_others"] is True and info["user"] == "admin"
+    status, body = await lab.api(f"sessions/{alice_session}/cancel", "POST", user="admin")
+    assert status == 200 and body["ended_reason"] == "cancelled"
+
+
+async def test_sockets_only_carry_what_their_user_may_read(lab, alice_session):
+    bob = await lab.socket("bob")
+    admin = await lab.socket("admin")
+    assert json.loads(await bob.read_message()) == {"type": "snapshot", "sessions": []}
+    snapshot = json.loads(await admin.read_message())
+    assert [s["id"] for s in snapshot["sessions"]] == [alice_session]
+
+    await lab.api(f"sessions/{alice_session}/close", "POST")
+    change = json.loads(await admin.read_message())
+    assert change["session"]["id"] == alice_session and "accepting_jobs" in change["changes"]
+    with pytest.raises(asyncio.TimeoutError):  # the change was written to admin only
+        await asyncio.wait_for(bob.read_message(), timeout=0.2)
+    bob.close()
+    admin.close()
