@@ -34,16 +34,20 @@ class EventHub:
     def publish(self, session: SessionModel, changes: list[str]) -> None:
         if not self.sockets:
             return
-        message = SessionEvent(type="session", session=session, changes=changes).model_dump_json(
-            exclude_none=True
-        )
+        message = _event(type="session", session=session, changes=changes)
         for socket in list(self.sockets):
             if socket.may_read(session):
                 socket.send(message)
 
     def snapshot(self, socket: EventsSocket) -> str:
         sessions = [s for s in self.manager.list() if socket.may_read(s)]
-        return SessionEvent(type="snapshot", sessions=sessions).model_dump_json(exclude_none=True)
+        return _event(type="snapshot", sessions=sessions)
+
+
+def _event(**fields) -> str:
+    """A :class:`SessionEvent` as JSON with only the fields its type has (null fields of the
+    sessions inside stay: the browser needs them)."""
+    return SessionEvent(**fields).model_dump_json(include=set(fields))
 
 
 class EventsSocket(WebSocketMixin, WebSocketHandler, ExtensionHandlerMixin, JupyterHandler):

@@ -1,0 +1,104 @@
+"""``/qsession/api/events``: a snapshot on connect, then every change in the order it happened,
+pushed by the emulator (no polling) to every connected browser."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from lab import INTERACTIVE_TTL, QUEUE_WAIT
+
+
+@pytest.fixture
+def kernel(lab, jp_asyncio_loop):
+    return jp_asyncio_loop.run_until_complete(lab.start_kernel())
+
+
+async def receive(socket) -> dict:
+    return json.loads(await asyncio.wait_for(socket.read_message(), timeout=10))
+
+
+def summary(event: dict) -> tuple:
+    session = event["session"]
+    return session["state"], tuple(job["status"] for job in session["jobs"])
+
+
+async def test_a_socket_gets_a_snapshot_then_each_change_in_order(lab, kernel):
+    session = await lab.open_session()
+    await lab.register(kernel, session.session_id)
+    browsers = [await lab.socket(), await lab.socket()]  # many browsers at once
+    for browser in browsers:
+        snapshot = await receive(browser)
+        assert snapshot["type"] == "snapshot"
+        assert [s["id"] for s in snapshot["sessions"]] == [session.session_id]
+
+    await lab.submit(session)
+    await lab.advance(QUEUE_WAIT)  # the job starts: the session turns active
+    await lab.advance(60)  # it finishes: the interactive TTL starts counting
+    await lab.advance(INTERACTIVE_TTL)  # nothing more comes: the session turns inactive
+
+    expected = [
+        (("open", ("QUEUED",)), {"jobs"}),
+        # The emulator charges a job's QPU time when it starts.
+        (
+            ("active", ("RUNNING",)),
+            {"state", "activated_at", "started_at", "expires_at", "jobs", "usage_seconds"},
+        ),
+        (("active", ("DONE",)), {"jobs", "interactive_expires_at"}),
+        (("inactive", ("DONE",)), {"state", "interactive_expires_at"}),
+    ]
+    for browser in browsers:
+        seen = []
+        for _ in expected:
+            event = await receive(browser)
+            assert event["type"] == "session" and event["session"]["id"] == session.session_id
+            seen.append((summary(event), set(event["changes"])))
+        assert seen == expected
+        browser.close()
+
+
+async def test_activity_resets_the_interactive_ttl(lab, kernel):
+    session = await lab.open_session()
+    await lab.register(kernel, session.session_id)
+    await lab.submit(session)
+    await lab.advance(QUEUE_WAIT + 10)  # the job ran its ~5 s and the session is idle
+    _, first = await lab.api(f"sessions/{session.session_id}")
+    assert first["state"] == "active" and first["interactive_expires_at"] is not None
+    socket = await lab.socket()
+    await receive(socket)  # snapshot
+
+    await lab.advance(30)  # half the interactive TTL
+    await lab.submit(session)  # runs at once, with the session's priority
+    await lab.advance(10)
+    events = [await receive(socket), await receive(socket)]
+    assert [summary(e) for e in events] == [
+        ("active", ("RUNNING", "DONE")),
+        ("active", ("DONE", "DONE")),
+    ]
+    assert events[0]["session"]["interactive_expires_at"] is None  # a job is running
+    reset = events[1]["session"]["interactive_expires_at"]
+    assert "interactive_expires_at" in events[1]["changes"]
+    assert reset > first["interactive_expires_at"]  # ISO strings in UTC sort by time
+    socket.close()
+
+
+async def test_new_registrations_and_user_actions_are_pushed_too(lab, kernel):
+    socket = await lab.socket()
+    assert (await receive(socket))["sessions"] == []
+    session = await lab.open_session()
+    await lab.register(kernel, session.session_id)
+    registered = await receive(socket)
+    assert registered["changes"] == ["*"] and registered["session"]["kernel_id"] == kernel
+
+    await lab.api(f"sessions/{session.session_id}/cancel", "POST")
+    cancelled = await receive(socket)
+    assert cancelled["session"]["state"] == "closed"
+    assert cancelled["session"]["ended_reason"] == "cancelled"
+    assert {"state", "accepting_jobs", "closed_at", "ended_reason"} <= set(cancelled["changes"])
+    socket.close()
+
+
+async def test_the_embedded_emulator_pushes_so_nothing_polls(lab):
+    assert lab.manager.provider.pushes and lab.manager._poller is None
