@@ -112,8 +112,10 @@ def lab_clock() -> ManualClock:
 
 
 @pytest.fixture
-def jp_server_config(tmp_path, lab_clock):
-    return server_config(tmp_path, lab_clock)
+def jp_server_config(request, tmp_path, lab_clock):
+    """``@pytest.mark.qsession(on_kernel_shutdown="cancel", ...)`` sets c.QSessionApp traits."""
+    marker = request.node.get_closest_marker("qsession")
+    return server_config(tmp_path, lab_clock, **(marker.kwargs if marker else {}))
 
 
 @pytest.fixture
