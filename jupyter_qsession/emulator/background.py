@@ -100,6 +100,7 @@ class EmulatorThread:
         self.call(self.emulator.stop)
         self._loop.add_callback(self._loop.stop)
         self._thread.join(timeout=10)
+        self._loop = None  # stopping twice is a no-op
 
     def __enter__(self) -> EmulatorThread:
         self.start()

@@ -1,0 +1,227 @@
+"""A lab server killed with SIGKILL and started again still knows its sessions.
+
+These tests run ``jupyter server`` as a real process (the only way to SIGKILL it). Sessions on
+a service that outlives the server (here a standalone emulator through the ``ibm`` provider,
+as IBM's own sessions do) are reattached; their kernel died with the server, so the kernel
+policy closes them. Sessions of the embedded emulator died with it and are marked so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from jupyter_client import BlockingKernelClient
+from qiskit_ibm_runtime import Session
+
+from jupyter_qsession.emulator import Emulator, EmulatorThread, WallClock, runtime_service
+from jupyter_qsession.kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
+
+TOKEN = "restart-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LabProcess:
+    """``jupyter server`` with the extension, as a child process we can kill."""
+
+    def __init__(self, tmp_path: Path, *options: str) -> None:
+        self.tmp_path = tmp_path
+        self.options = options
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.env = dict(
+            os.environ,
+            JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+            JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        )
+
+    def start(self) -> LabProcess:
+        command = [
+            sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
+            f"--port={self.port}", "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={self.tmp_path}",
+            f"--QSessionApp.registry_path={self.tmp_path / 'sessions.sqlite'}",
+            "--QSessionEmulator.queue_wait=0.2", "--QSessionEmulator.job_overhead=0.05",
+            *self.options,
+        ]  # fmt: skip
+        log = open(self.tmp_path / "server.log", "a")  # noqa: SIM115 (closed with the process)
+        self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if self.get("sessions").status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise AssertionError((self.tmp_path / "server.log").read_text()[-3000:])
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(
+            f"{self.url}/qsession/api/{path}", headers={"Authorization": f"token {TOKEN}"},
+            timeout=10,
+        )  # fmt: skip
+
+    def start_kernel(self) -> tuple[str, str]:
+        """A kernel of this server and its bridge token (from its connection file)."""
+        reply = requests.post(
+            f"{self.url}/api/kernels", headers={"Authorization": f"token {TOKEN}"}, timeout=30
+        )
+        kernel_id = reply.json()["id"]
+        connection = self.tmp_path / "runtime" / f"kernel-{kernel_id}.json"
+        key = json.loads(connection.read_text())["key"]
+        return kernel_id, kernel_token(key, kernel_id)
+
+    def register(self, kernel_id: str, token: str, session_id: str) -> requests.Response:
+        return requests.post(
+            f"{self.url}/qsession/api/kernels/{kernel_id}/sessions",
+            json={"session_id": session_id},
+            headers={KERNEL_TOKEN_HEADER: token},
+            timeout=30,
+        )
+
+
+def wait_for(check, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("never happened")
+
+
+@pytest.fixture
+def remote_emulator():
+    emulator = EmulatorThread(
+        Emulator(clock=WallClock(), queue_wait=0.2, job_overhead=0.05, api_key="remote-key")
+    )
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def test_a_killed_server_reattaches_to_sessions_that_outlived_it(tmp_path, remote_emulator):
+    options = (
+        "--QSessionApp.provider=ibm",
+        f"--QSessionApp.ibm_url={remote_emulator.url}",
+        "--QSessionApp.ibm_token=remote-key",
+        "--QSessionApp.refresh_interval=0.1",
+    )
+    lab = LabProcess(tmp_path, *options).start()
+    try:
+        kernel_id, token = lab.start_kernel()
+        service = runtime_service(remote_emulator.url, "remote-key")
+        session = Session(backend=service.backend("fake_manila"))
+        assert lab.register(kernel_id, token, session.session_id).status_code == 200
+        listed = lab.get(f"sessions/{session.session_id}").json()
+        assert listed["kernel_id"] == kernel_id and listed["provider"] == "ibm"
+        assert listed["accepting_jobs"] is True
+
+        lab.kill()
+        lab.start()
+        # Still known; its kernel is gone, so the default policy closed it on the service.
+        ended = wait_for(
+            lambda: (
+                (body := lab.get(f"sessions/{session.session_id}").json())["state"] == "closed"
+                and body
+            )
+        )
+        assert ended["kernel_id"] == kernel_id and ended["ended_reason"] == "kernel_died"
+        assert session.details()["state"] == "closed"
+    finally:
+        lab.stop()
+
+
+OPEN_AND_REGISTER = """
+from jupyter_qsession.emulator import runtime_service
+from jupyter_qsession.kernel.bridge import BridgeClient
+from qiskit_ibm_runtime import Session
+session = Session(backend=runtime_service().backend("fake_manila"))
+BridgeClient.from_kernel().register(session.session_id)
+print(session.session_id)
+"""
+
+
+def test_sessions_of_the_embedded_emulator_are_remembered_as_lost(tmp_path):
+    lab = LabProcess(tmp_path).start()
+    try:
+        kernel_id, _ = lab.start_kernel()
+        client = BlockingKernelClient(
+            connection_file=str(tmp_path / "runtime" / f"kernel-{kernel_id}.json")
+        )
+        client.load_connection_file()
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        output: list[str] = []
+        reply = client.execute_interactive(
+            OPEN_AND_REGISTER,
+            timeout=60,
+            output_hook=lambda msg: output.append(
+                msg["content"]["text"] if msg["content"].get("name") == "stdout" else ""
+            ),
+        )
+        client.stop_channels()
+        assert reply["content"]["status"] == "ok", output
+        session_id = "".join(output).strip()
+        assert lab.get(f"sessions/{session_id}").json()["state"] == "open"
+
+        lab.kill()  # the emulator dies with the server, and its sessions with it
+        lab.start()
+        lost = lab.get(f"sessions/{session_id}").json()
+        assert (lost["state"], lost["ended_reason"], lost["kernel_id"]) == (
+            "closed",
+            "provider_lost",
+            kernel_id,
+        )
+    finally:
+        lab.stop()
+
+
+def test_an_unreachable_service_is_a_424_and_loses_nothing(tmp_path, remote_emulator):
+    lab = LabProcess(
+        tmp_path,
+        "--QSessionApp.provider=ibm",
+        f"--QSessionApp.ibm_url={remote_emulator.url}",
+        "--QSessionApp.ibm_token=remote-key",
+    ).start()
+    try:
+        kernel_id, token = lab.start_kernel()
+        service = runtime_service(remote_emulator.url, "remote-key")
+        session = Session(backend=service.backend("fake_manila"))
+        lab.register(kernel_id, token, session.session_id)
+        remote_emulator.stop()
+
+        reply = requests.post(
+            f"{lab.url}/qsession/api/sessions/{session.session_id}/close",
+            headers={"Authorization": f"token {TOKEN}"},
+            timeout=60,
+        )
+        assert reply.status_code == 424 and "unreachable" in reply.json()["message"]
+        still = lab.get(f"sessions/{session.session_id}").json()
+        assert still["state"] == "open" and still["accepting_jobs"] is True
+    finally:
+        lab.stop()
