@@ -17,7 +17,6 @@ Figures are p50/p99 in milliseconds and as ratios against the baseline measured 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import socket
