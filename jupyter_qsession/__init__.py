@@ -27,3 +27,10 @@ def _jupyter_server_extension_points():
     from .server.app import QSessionApp
 
     return [{"module": "jupyter_qsession", "app": QSessionApp}]
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext jupyter_qsession``: register the ``%%qsession`` / ``%qsession`` magics."""
+    from .kernel.magics import load_ipython_extension as load
+
+    load(ipython)

@@ -23,8 +23,6 @@ export interface JobModel {
 /** What a kernel sends to put a session it opened under its kernel id. */
 export interface RegisterSession {
   session_id: string;
-  /** The user who ran the cell, when the frontend says. */
-  owner?: string | null;
 }
 
 /** Who is asking and what they may do, so the sidebar can disable what would be refused. */

@@ -115,7 +115,10 @@ def lab_clock() -> ManualClock:
 def jp_server_config(request, tmp_path, lab_clock):
     """``@pytest.mark.qsession(on_kernel_shutdown="cancel", ...)`` sets c.QSessionApp traits."""
     marker = request.node.get_closest_marker("qsession")
-    return server_config(tmp_path, lab_clock, **(marker.kwargs if marker else {}))
+    config = server_config(tmp_path, lab_clock, **(marker.kwargs if marker else {}))
+    emulator = request.node.get_closest_marker("emulator")
+    config["QSessionEmulator"].update(emulator.kwargs if emulator else {})
+    return config
 
 
 @pytest.fixture

@@ -139,6 +139,28 @@ class Lab:
             if kernel_id in kernels:
                 await kernels.shutdown_kernel(kernel_id, now=True)
 
+    async def execute(self, kernel_id: str, code: str, timeout: float = 120) -> tuple[str, str]:
+        """Run ``code`` in a kernel as a notebook cell does; return (status, all output text)."""
+        client = self.serverapp.kernel_manager.get_kernel(kernel_id).client()
+        client.start_channels()
+        output: list[str] = []
+
+        def collect(msg) -> None:
+            content = msg["content"]
+            if msg["msg_type"] == "stream":
+                output.append(content["text"])
+            elif msg["msg_type"] in ("display_data", "execute_result"):
+                output.append(content["data"].get("text/plain", "") + "\n")
+            elif msg["msg_type"] == "error":
+                output.append("\n".join(content["traceback"]))
+
+        try:
+            await client.wait_for_ready(timeout=60)
+            reply = await client.execute_interactive(code, output_hook=collect, timeout=timeout)
+        finally:
+            client.stop_channels()
+        return reply["content"]["status"], "".join(output)
+
     def token(self, kernel_id: str) -> str:
         key = self.serverapp.kernel_manager.get_kernel(kernel_id).session.key
         return kernel_token(key, kernel_id)

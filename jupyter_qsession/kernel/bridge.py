@@ -67,17 +67,21 @@ class BridgeClient:
         kernel_id = match.group("id")
         return cls(url=url, kernel_id=kernel_id, token=kernel_token(kernel.session.key, kernel_id))
 
-    def register(self, session_id: str, owner: str | None = None) -> dict[str, Any]:
-        body = {"session_id": session_id}
-        if owner:
-            body["owner"] = owner
-        return self._post(f"kernels/{self.kernel_id}/sessions", body)
+    def register(self, session_id: str) -> dict[str, Any]:
+        return self._post(f"kernels/{self.kernel_id}/sessions", {"session_id": session_id})
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """The sessions registered under this kernel, newest first."""
+        return self._send("GET", f"kernels/{self.kernel_id}/sessions")["sessions"]
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._send("POST", path, body)
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         request = urllib.request.Request(
             f"{self.url.rstrip('/')}/qsession/api/{path}",
-            data=json.dumps(body).encode(),
-            method="POST",
+            data=None if body is None else json.dumps(body).encode(),
+            method=method,
             headers={KERNEL_TOKEN_HEADER: self.token, "Content-Type": "application/json"},
         )
         try:

@@ -90,8 +90,9 @@ class QSessionApp(ExtensionApp):
     )
     default_owner = Unicode(
         config=True,
-        help="""Owner of sessions a kernel registers without naming the user who ran the cell
-        (default: the server's OS user).""",
+        help="""Owner of the sessions kernels register (default: the server's OS user).
+        jupyter-server does not record which user started a kernel, so on a shared server the
+        authorizer's 'qsession:others' rights decide who else may see and act on them.""",
     )
     emulator_clock = Instance(
         Clock,

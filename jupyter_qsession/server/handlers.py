@@ -113,13 +113,18 @@ class KernelSessionsHandler(QSessionHandler):
         """No cookie is involved: the token travels in a custom header a browser cannot forge."""
 
     @allow_unauthenticated
+    async def get(self, kernel_id: str) -> None:
+        self._verify_kernel(kernel_id)
+        self.send(SessionList(sessions=self.manager.of_kernel(kernel_id)))
+
+    @allow_unauthenticated
     async def post(self, kernel_id: str) -> None:
         self._verify_kernel(kernel_id)
         try:
             body = RegisterSession.model_validate_json(self.request.body or b"")
         except ValidationError as exc:
             raise BadRequest(f"Expected {{'session_id': ...}}: {_first_error(exc)}") from None
-        owner = body.owner or self.extensionapp.default_owner
+        owner = self.extensionapp.default_owner  # never what the kernel claims
         self.send(await self.manager.register(body.session_id, kernel_id, owner))
 
     def _verify_kernel(self, kernel_id: str) -> None:

@@ -99,7 +99,8 @@ class SessionManager:
         return sorted(self.sessions.values(), key=lambda s: s.registered_at, reverse=True)
 
     def of_kernel(self, kernel_id: str) -> list[SessionModel]:
-        return [s for s in self.sessions.values() if s.kernel_id == kernel_id]
+        """The kernel's sessions, newest registration first."""
+        return [s for s in self.list() if s.kernel_id == kernel_id]
 
     def session_of_job(self, job_id: str) -> SessionModel:
         for session in self.sessions.values():

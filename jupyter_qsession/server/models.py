@@ -84,9 +84,6 @@ class RegisterSession(_Model):
     """What a kernel sends to put a session it opened under its kernel id."""
 
     session_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
-    owner: str | None = Field(
-        default=None, description="The user who ran the cell, when the frontend says."
-    )
 
 
 class SessionEvent(_Model):

@@ -97,6 +97,15 @@ PATHS: dict[str, dict[str, Any]] = {
     ),
     "/qsession/api/jobs/{job_id}/cancel": _action("Cancel one queued or running job", "job_id"),
     "/qsession/api/kernels/{kernel_id}/sessions": {
+        "get": {
+            "summary": "The sessions registered under the calling kernel (kernel bridge)",
+            "description": "Authenticated with the kernel's bridge token, as the POST.",
+            "parameters": [_param("kernel_id")],
+            "responses": {
+                "200": _json("SessionList", "Sessions of this kernel"),
+                **_errors(401, 403),
+            },
+        },
         "post": {
             "summary": "Register a session under the calling kernel (kernel bridge)",
             "description": "Authenticated with the kernel's bridge token "
@@ -109,7 +118,7 @@ PATHS: dict[str, dict[str, Any]] = {
                 "200": _json("SessionModel", "The registered session"),
                 **_errors(400, 401, 403, 404, 409, 424),
             },
-        }
+        },
     },
     "/qsession/api/events": {
         "get": {

@@ -1,0 +1,119 @@
+"""``%%qsession``: run a cell's primitives in the kernel's live Qiskit Runtime session.
+
+``%%qsession [--backend NAME] [--max-time 15m] [--mode session|batch] [--new] [--close]``
+opens the kernel's session (or reuses the open one), defines ``session``, ``backend`` and
+``service``, and runs the cell inside qiskit-ibm-runtime's own session context, so
+``SamplerV2()`` and ``EstimatorV2()`` created without a mode run in the session.
+
+``%qsession [status|list|close|cancel|use ID]`` inspects or ends it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .bridge import BridgeClient, BridgeError
+from .current import KernelSessions
+from .durations import BadDuration, parse_duration
+from .service import MagicError, parallel
+from .status import SessionStatus
+
+LINE_USAGE = "Usage: %qsession [status | list | close | cancel | use SESSION_ID]"
+
+
+@magics_class
+class QSessionMagics(Magics):
+    def __init__(self, shell: Any, sessions: KernelSessions | None = None) -> None:
+        super().__init__(shell)
+        self.sessions = sessions or KernelSessions()
+
+    @magic_arguments()
+    @argument("--backend", help="Backend of a new session, e.g. fake_manila.")
+    @argument("--max-time", help="Max TTL of a new session: 90s, 15m, 1h30m, or seconds.")
+    @argument("--mode", choices=["session", "batch"], default="session")
+    @argument("--new", action="store_true", help="Close this kernel's session and open another.")
+    @argument("--close", action="store_true", help="Close the session when the cell ends.")
+    @line_cell_magic
+    def qsession(self, line: str, cell: str | None = None) -> None:
+        """Run the cell in this kernel's Qiskit Runtime session (see the module docstring)."""
+        try:
+            if cell is None:
+                self._line(line.split())
+            else:
+                self._cell(parse_argstring(self.qsession, line), cell)
+        except (MagicError, BadDuration) as error:
+            raise UsageError(getattr(error, "message", None) or str(error)) from None
+
+    # ----------------------------------------------------------------- %%qsession
+    def _cell(self, args: Any, cell: str) -> None:
+        from qiskit_ibm_runtime.utils.default_session import set_cm_session
+
+        max_time = parse_duration(args.max_time) if args.max_time else None
+        live, opened = self.sessions.ensure(
+            args.backend, mode=args.mode, max_time=max_time, new=args.new
+        )
+        for note in live.notes if opened else []:
+            print(note)
+        self.shell.user_ns.update(session=live.session, backend=live.backend)
+        self.shell.user_ns["service"] = self.sessions.service
+        set_cm_session(live.session)  # what `with Session(...)` does, without closing after
+        try:
+            self.shell.run_cell(cell)
+        finally:
+            set_cm_session(None)
+        if args.close:
+            self.sessions.end("close")
+        service = self.sessions.service
+        cell_jobs, details = parallel(lambda: live.new_jobs(service), live.details)
+        SessionStatus(self.sessions, live, cell_jobs).show(details)
+
+    # ----------------------------------------------------------------- %qsession
+    def _line(self, words: list[str]) -> None:
+        command = words[0] if words else "status"
+        if command == "status" and len(words) <= 1:
+            live = self.sessions.current
+            if live is None:
+                print("No session is open in this kernel.")
+            else:
+                SessionStatus(self.sessions, live, []).show()
+        elif command == "list" and len(words) == 1:
+            self._list()
+        elif command in ("close", "cancel") and len(words) == 1:
+            live = self.sessions.end(command)
+            if command == "close":
+                print(f"Session {live.id} closed: queued jobs still run.")
+            else:
+                print(f"Session {live.id} cancelled: queued jobs are cancelled.")
+        elif command == "use" and len(words) == 2:
+            live = self.sessions.attach(words[1])
+            for note in live.notes:
+                print(note)
+            print(f"This kernel now uses session {live.id} on {live.backend.name}.")
+        else:
+            raise MagicError(LINE_USAGE)
+
+    def _list(self) -> None:
+        bridge = BridgeClient.from_kernel()
+        if bridge is None:
+            live = self.sessions.current
+            print(f"{live.id} on {live.backend.name}" if live else "No session in this kernel.")
+            return
+        try:
+            sessions = bridge.sessions()
+        except BridgeError as error:
+            raise MagicError(f"The lab server did not answer: {error.message}") from None
+        if not sessions:
+            print("No session registered under this kernel.")
+        for session in sessions:
+            state = session["state"] if session["accepting_jobs"] else "closing"
+            if session["state"] == "closed":
+                state = f"closed ({session['ended_reason']})"
+            print(f"{session['id']}  {session['backend']}  {session['mode']}  {state}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    ipython.register_magics(QSessionMagics(ipython))

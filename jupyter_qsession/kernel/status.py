@@ -1,0 +1,129 @@
+"""The status a ``%%qsession`` cell leaves in its output: backend, state, TTL left, the cell's
+jobs, with close/cancel buttons (ipywidgets); plain text where widgets cannot render.
+
+The widget refreshes itself from the service every ``interval`` seconds on a daemon thread
+while its session is open; only the newest status of a kernel stays live.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any
+
+from .durations import format_duration
+from .service import MagicError, parallel
+
+STATES = {"open": "pending", "active": "active", "inactive": "inactive", "closed": "closed"}
+
+
+def time_left(details: dict[str, Any], now: datetime | None = None) -> float | None:
+    """Seconds until the max TTL, or None before the session started."""
+    started, max_time = details.get("started_at"), details.get("max_time")
+    if not started or not max_time or details.get("state") == "closed":
+        return None
+    start = datetime.fromisoformat(str(started).replace("Z", "+00:00"))
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, max_time - (now - start).total_seconds())
+
+
+def summary(backend: str, session_id: str, details: dict[str, Any], jobs: list[Any]) -> str:
+    """One line: ``fake_manila · session abc · active · 7:59:10 left · jobs: 3 DONE``."""
+    state = STATES.get(details.get("state") or "open", details.get("state"))
+    if details.get("state") != "closed" and details.get("accepting_jobs") is False:
+        state = "closing"
+    left = time_left(details)
+    ttl = "TTL starts with the first job" if left is None else f"{format_duration(left)} left"
+    if details.get("state") == "closed":
+        ttl = "ended"
+    counts = Counter(str(status) for status in jobs)
+    cell_jobs = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
+    return f"{backend} · session {session_id} · {state} · {ttl} · jobs of this cell: {cell_jobs}"
+
+
+class SessionStatus:
+    """The live status of one session in one cell's output."""
+
+    _live: SessionStatus | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, sessions, live, jobs: list[Any], interval: float = 2.0) -> None:
+        self.sessions = sessions
+        self.live = live
+        self.jobs = jobs  # the cell's RuntimeJobV2s
+        self.interval = interval
+        self._stop = threading.Event()
+        self.text = ""
+        self.widget = self._build_widget()
+
+    def refresh(self, details: dict[str, Any] | None = None) -> str:
+        try:
+            statuses = [job.status for job in self.jobs]
+            if details is None:
+                details, *jobs = parallel(self.live.details, *statuses)
+            else:
+                jobs = parallel(*statuses)
+        except MagicError as error:
+            self.text = f"{self.live.backend.name} · session {self.live.id} · {error.message}"
+        else:
+            self.text = summary(self.live.backend.name, self.live.id, details, jobs)
+            if details.get("state") == "closed":
+                self._stop.set()
+        if self.widget is not None:
+            self._label.value = self.text
+            ended = self._stop.is_set()
+            self._close.disabled = self._cancel.disabled = ended
+        return self.text
+
+    def show(self, details: dict[str, Any] | None = None) -> None:
+        """Display in the cell's output, and keep it current while the session is open."""
+        from IPython.display import display
+
+        self.refresh(details)
+        if self.widget is None:
+            print(self.text)
+            return
+        display(self.widget)
+        with SessionStatus._lock:
+            if SessionStatus._live is not None:
+                SessionStatus._live._stop.set()
+            SessionStatus._live = self
+        threading.Thread(target=self._follow, daemon=True, name="qsession-status").start()
+
+    def _follow(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.refresh()
+
+    def _build_widget(self) -> Any:
+        try:
+            import ipywidgets as widgets
+        except ImportError:
+            return None
+        status = self
+
+        class StatusBox(widgets.HBox):
+            def _repr_mimebundle_(self, **kwargs):
+                bundle = super()._repr_mimebundle_(**kwargs)
+                bundle["text/plain"] = status.text  # what frontends without widgets show
+                return bundle
+
+        self._label = widgets.Label(value="")
+        self._close = widgets.Button(description="Close session", tooltip="Queued jobs still run")
+        self._cancel = widgets.Button(
+            description="Cancel session", tooltip="Queued jobs are cancelled", button_style="danger"
+        )
+        self._close.on_click(lambda _: self._end("close"))
+        self._cancel.on_click(lambda _: self._end("cancel"))
+        return StatusBox([self._label, self._close, self._cancel])
+
+    def _end(self, how: str) -> None:
+        try:
+            if self.sessions.current is self.live:
+                self.sessions.end(how)
+            else:
+                getattr(self.live.session, how)()
+        except MagicError as error:
+            self._label.value = error.message
+            return
+        self.refresh()
