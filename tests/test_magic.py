@@ -209,3 +209,20 @@ def test_outside_a_lab_server_it_works_and_says_nothing_will_close_it(monkeypatc
         assert "Not in a JupyterLab kernel: nothing will close session" in texts[1]
         assert first == second
         assert emulator.call(lambda: emulator.emulator.scheduler.session(first).state) == "closed"
+
+
+@pytest.mark.qsession(load_magic_in_kernels=True)
+async def test_the_server_can_load_the_magic_in_every_kernel(lab):
+    kernel = await lab.start_kernel()
+    await lab.serverapp.event_logger.gather_listeners()
+    status, text = await lab.execute(
+        kernel, "%%qsession --backend fake_manila\nprint('IN', session.session_id)"
+    )
+    assert status == "ok" and "IN " in text, text
+
+
+async def test_by_default_the_magic_is_loaded_by_the_notebook(lab):
+    kernel = await lab.start_kernel()
+    await lab.serverapp.event_logger.gather_listeners()
+    status, text = await lab.execute(kernel, "%%qsession --backend fake_manila\nprint('IN')")
+    assert "Cell magic `%%qsession` not found" in text

@@ -117,9 +117,11 @@ class KernelSessions:
         from qiskit_ibm_runtime import Batch, Session
 
         probe = call(Session.from_id, session_id, self.service)
-        mode = "batch" if (probe.details() or {}).get("mode") == "batch" else "session"
+        details = call(probe.details) or {}
+        mode = "batch" if details.get("mode") == "batch" else "session"
         session = probe if mode == "session" else call(Batch.from_id, session_id, self.service)
-        live = LiveSession(session, session._backend, mode)
+        backend = find_backend(self.service, details.get("backend_name") or "")
+        live = LiveSession(session, backend, mode)
         self._check_open(live)
         live.new_jobs(self.service)  # what ran before is not the next cell's
         live.notes.extend(self._register(session_id))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Enum, Float, Instance, Unicode, default
+from traitlets import Bool, Enum, Float, Instance, Unicode, default
 
 from ..emulator.clock import Clock
 from ..emulator.settings import QSessionEmulator
@@ -94,6 +94,12 @@ class QSessionApp(ExtensionApp):
         jupyter-server does not record which user started a kernel, so on a shared server the
         authorizer's 'qsession:others' rights decide who else may see and act on them.""",
     )
+    load_magic_in_kernels = Bool(
+        False,
+        config=True,
+        help="""Run `%load_ext jupyter_qsession` in every Python kernel this server starts (and
+        restarts), so `%%qsession` works without loading it in each notebook.""",
+    )
     emulator_clock = Instance(
         Clock,
         allow_none=True,
@@ -126,6 +132,7 @@ class QSessionApp(ExtensionApp):
             serverapp.event_logger,
             on_shutdown=self.on_kernel_shutdown,
             on_restart=self.on_kernel_restart,
+            load_magic=self.load_magic_in_kernels,
         )
         self.settings.update(qsession_manager=self.manager, qsession_events=EventHub(self.manager))
         serverapp.io_loop.add_callback(self._start)
@@ -184,9 +191,12 @@ class QSessionApp(ExtensionApp):
     async def _start(self) -> None:
         await self.manager.start()
         # Kernels inherit the server's environment: the bridge and provider, never a browser.
-        os.environ.update(self.manager.provider.kernel_env())
-        os.environ[PROVIDER_ENV] = self.manager.provider.name
-        os.environ[BRIDGE_URL_ENV] = self.serverapp.connection_url
+        self._kernel_env = {
+            **self.manager.provider.kernel_env(),
+            PROVIDER_ENV: self.manager.provider.name,
+            BRIDGE_URL_ENV: self.serverapp.connection_url,
+        }
+        os.environ.update(self._kernel_env)
         self.lifecycle.start()
         for session in self.manager.open_sessions(kernel_alive=False):
             await self.manager.end_kernel_sessions(
@@ -210,3 +220,5 @@ class QSessionApp(ExtensionApp):
                 kernel_id or "", self.on_kernel_shutdown, "kernel_shutdown"
             )
         await self.manager.stop()
+        for name in getattr(self, "_kernel_env", {}):
+            os.environ.pop(name, None)

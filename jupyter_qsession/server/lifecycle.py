@@ -30,12 +30,14 @@ class KernelLifecycle:
         *,
         on_shutdown: str,
         on_restart: str,
+        load_magic: bool = False,
     ) -> None:
         self.manager = manager
         self.kernel_manager = kernel_manager
         self.event_logger = event_logger
         self.on_shutdown = on_shutdown
         self.on_restart = on_restart
+        self.load_magic = load_magic
         self._crashed: set[str] = set()
         self._watched: set[str] = set()
         self._tasks: set[asyncio.Future] = set()
@@ -53,6 +55,8 @@ class KernelLifecycle:
         if data.get("status") != "success" or not kernel_id:
             return
         action = data.get("action")
+        if action in ("start", "restart") and self.load_magic:
+            await self._load_magic(kernel_id)
         if action == "start":
             self._watch(kernel_id)
         elif action == "shutdown":
@@ -65,6 +69,26 @@ class KernelLifecycle:
             else:
                 reason = "kernel_restart"
             await self.manager.end_kernel_sessions(kernel_id, self.on_restart, reason)
+
+    async def _load_magic(self, kernel_id: str) -> None:
+        """``%load_ext jupyter_qsession`` in a new Python kernel, before any cell of the user's
+        (the kernel runs requests in order and this one is sent as soon as it starts)."""
+        if kernel_id not in self.kernel_manager:
+            return
+        kernel = self.kernel_manager.get_kernel(kernel_id)
+        if (kernel.kernel_spec.language or "").lower() != "python":
+            return
+        client = kernel.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            await client.execute_interactive(
+                "%load_ext jupyter_qsession", silent=True, store_history=False, timeout=60
+            )
+        except (RuntimeError, TimeoutError) as error:
+            log.warning("jupyter_qsession: could not load the magic in %s: %s", kernel_id, error)
+        finally:
+            client.stop_channels()
 
     def _watch(self, kernel_id: str) -> None:
         """Hear about crashes, which no event reports."""
