@@ -1,6 +1,6 @@
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 
-import type { ISessionsAPI } from './api';
+import { errorMessage, ISessionsAPI } from './api';
 
 import { sessionName, shortId } from './labels';
 
@@ -149,8 +149,7 @@ export class SessionActions implements ISessionActions {
       await call();
       return true;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this._reportError(`${failure}: ${reason}`);
+      this._reportError(`${failure}: ${errorMessage(error)}`);
       return false;
     }
   }

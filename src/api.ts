@@ -11,6 +11,27 @@ import { requestAPI } from './request';
 export const API_VERSION = '1';
 
 /**
+ * A short, readable reason for a failed call: the server's JSON `message`
+ * when it sent one, else the HTTP status (a 404 from a server without this
+ * extension answers an HTML page, which is no message to show anyone).
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ServerConnection.ResponseError) {
+    const message = error.message ?? '';
+    const readable =
+      message.length > 0 &&
+      message.length <= 300 &&
+      !/^\s*</.test(message);
+    if (readable) {
+      return message;
+    }
+    const { status, statusText } = error.response;
+    return `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
  * The typed calls of the qsession REST API. The sidebar depends on this
  * interface, so tests can hand it a fake or the real class over a mocked
  * `requestAPI`.

@@ -10,7 +10,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { SessionActions } from './actions';
 
-import { API_VERSION, ISessionsAPI, SessionsAPI } from './api';
+import { API_VERSION, errorMessage, ISessionsAPI, SessionsAPI } from './api';
 
 import { Ticker } from './countdown';
 
@@ -54,9 +54,8 @@ export async function loadServerInfo(
           `version ${info.api_version}; this sidebar speaks ${API_VERSION}. ` +
           'Install matching versions and reload.';
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
     store.problem =
-      `The jupyter_qsession server extension did not answer (${reason}). ` +
+      `The jupyter_qsession server extension did not answer (${errorMessage(error)}). ` +
       'Is it installed and enabled?';
   }
 }

@@ -1,4 +1,6 @@
-import { SessionsAPI } from '../api';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { errorMessage, SessionsAPI } from '../api';
 
 import { requestAPI } from '../request';
 
@@ -70,5 +72,27 @@ describe('SessionsAPI over the one REST client', () => {
     await expect(api.cancelSession('theirs')).rejects.toThrow(
       'session theirs belongs to bob'
     );
+  });
+});
+
+describe('errorMessage', () => {
+  it("keeps the server's JSON message", () => {
+    const error = new ServerConnection.ResponseError(
+      { status: 409, statusText: 'Conflict' } as Response,
+      'session abc has already ended'
+    );
+    expect(errorMessage(error)).toBe('session abc has already ended');
+  });
+
+  it('shows the status instead of an HTML error page', () => {
+    const error = new ServerConnection.ResponseError(
+      { status: 404, statusText: 'Not Found' } as Response,
+      '<!DOCTYPE HTML> <html> <h1>404 : Not Found</h1> </html>'
+    );
+    expect(errorMessage(error)).toBe('HTTP 404 Not Found');
+  });
+
+  it('passes other errors through', () => {
+    expect(errorMessage(new Error('Failed to fetch'))).toBe('Failed to fetch');
   });
 });
