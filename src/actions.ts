@@ -80,7 +80,9 @@ export function cancelJobConfirmation(
   job: JobModel
 ): IConfirmation {
   const where =
-    job.queue_position !== null ? ` (number ${job.queue_position} in the queue)` : '';
+    job.queue_position !== null
+      ? ` (number ${job.queue_position} in the queue)`
+      : '';
   return {
     title: 'Cancel job?',
     body: `Cancel job ${shortId(job.id)}${where} of ${sessionName(session)}: it will not run. The session and its other jobs are not affected.`,

@@ -19,9 +19,7 @@ export function errorMessage(error: unknown): string {
   if (error instanceof ServerConnection.ResponseError) {
     const message = error.message ?? '';
     const readable =
-      message.length > 0 &&
-      message.length <= 300 &&
-      !/^\s*</.test(message);
+      message.length > 0 && message.length <= 300 && !/^\s*</.test(message);
     if (readable) {
       return message;
     }

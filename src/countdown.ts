@@ -72,7 +72,8 @@ export function formatUsage(seconds: number): string {
 export class Ticker implements IDisposable {
   constructor(options: Ticker.IOptions = {}) {
     this._interval = options.interval ?? 1000;
-    this._setInterval = options.setInterval ?? ((fn, ms) => setInterval(fn, ms));
+    this._setInterval =
+      options.setInterval ?? ((fn, ms) => setInterval(fn, ms));
     this._clearInterval = options.clearInterval ?? (h => clearInterval(h));
   }
 

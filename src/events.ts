@@ -33,10 +33,7 @@ export type SocketFactory = (url: string) => IEventSocket;
  * - `disposed`: the stream was stopped for good.
  */
 export type ConnectionStatus =
-  | 'connecting'
-  | 'connected'
-  | 'reconnecting'
-  | 'disposed';
+  'connecting' | 'connected' | 'reconnecting' | 'disposed';
 
 /**
  * The URL of the events socket. The token is appended when the settings carry

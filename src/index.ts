@@ -123,7 +123,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
           loaded.changed.connect(() => applySettings(readSettings(loaded)));
         })
         .catch(reason => {
-          console.error('Failed to load settings for jupyter-qsession.', reason);
+          console.error(
+            'Failed to load settings for jupyter-qsession.',
+            reason
+          );
         });
     }
 

@@ -79,7 +79,11 @@ export class JobList {
     let end = jobs.length;
     if (this._virtual) {
       const viewport = this.node.clientHeight || VIEWPORT_ROWS * JOB_ROW_HEIGHT;
-      ({ start, end } = visibleRange(jobs.length, this.node.scrollTop, viewport));
+      ({ start, end } = visibleRange(
+        jobs.length,
+        this.node.scrollTop,
+        viewport
+      ));
     }
     const rows: HTMLElement[] = [];
     for (let i = start; i < end; i++) {
@@ -127,7 +131,8 @@ export class JobList {
     const permission = this._options.permission;
     const button = document.createElement('button');
     button.type = 'button';
-    button.className = 'jp-Button jp-mod-minimal jp-mod-small jp-QSession-cancelJob';
+    button.className =
+      'jp-Button jp-mod-minimal jp-mod-small jp-QSession-cancelJob';
     button.setAttribute('aria-label', 'Cancel job');
     button.appendChild(
       closeIcon.element({ tag: 'span', className: 'jp-QSession-buttonIcon' })

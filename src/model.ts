@@ -2,7 +2,12 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ConnectionStatus } from './events';
 
-import type { JobModel, ServerInfo, SessionEvent, SessionModel } from './models';
+import type {
+  JobModel,
+  ServerInfo,
+  SessionEvent,
+  SessionModel
+} from './models';
 
 import { shortId } from './labels';
 

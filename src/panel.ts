@@ -81,7 +81,13 @@ export class SessionsPanel extends Widget {
     this._list.className = 'jp-QSession-groups';
     this._list.setAttribute('aria-label', 'Sessions by notebook');
 
-    this.node.append(header, this._status, this._problem, this._empty, this._list);
+    this.node.append(
+      header,
+      this._status,
+      this._problem,
+      this._empty,
+      this._list
+    );
     this.store.changed.connect(this._render, this);
     this._render();
   }
@@ -174,12 +180,16 @@ export class SessionsPanel extends Widget {
     this._status.hidden = text === '';
     this._status.textContent = text;
     this._status.dataset.connection = this.store.connection;
-    this.toggleClass('jp-mod-reconnecting', this.store.connection === 'reconnecting');
+    this.toggleClass(
+      'jp-mod-reconnecting',
+      this.store.connection === 'reconnecting'
+    );
   }
 
   private _renderEmpty(groups: ISessionGroup[]): void {
     const shown = groups.length > 0;
-    const hidden = !this._settings.showEndedSessions && this.store.sessions().length > 0;
+    const hidden =
+      !this._settings.showEndedSessions && this.store.sessions().length > 0;
     this._empty.hidden = shown;
     this._empty.textContent = shown
       ? ''
@@ -198,7 +208,10 @@ export class SessionsPanel extends Widget {
         seen.add(session.id);
         let row = this._rows.get(session.id);
         if (!row) {
-          row = new SessionRow(session, { actions: this._actions, now: this._now });
+          row = new SessionRow(session, {
+            actions: this._actions,
+            now: this._now
+          });
           this._rows.set(session.id, row);
         }
         row.update(session, {

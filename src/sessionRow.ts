@@ -8,12 +8,7 @@ import {
 
 import type { ISessionActions } from './actions';
 
-import {
-  Clock,
-  formatCountdown,
-  formatUsage,
-  secondsUntil
-} from './countdown';
+import { Clock, formatCountdown, formatUsage, secondsUntil } from './countdown';
 
 import { JobList } from './jobList';
 
@@ -57,7 +52,8 @@ export class SessionRow {
     this._header = element('div', 'jp-QSession-sessionHeader');
     this._expand = document.createElement('button');
     this._expand.type = 'button';
-    this._expand.className = 'jp-Button jp-mod-minimal jp-mod-small jp-QSession-expand';
+    this._expand.className =
+      'jp-Button jp-mod-minimal jp-mod-small jp-QSession-expand';
     this._expand.setAttribute('aria-label', 'Session details');
     this._backend = element('span', 'jp-QSession-backend');
     this._mode = element('span', 'jp-QSession-mode');
@@ -155,7 +151,8 @@ export class SessionRow {
         ? { allowed: true }
         : {
             allowed: false,
-            reason: 'Closing: it accepts no new jobs and closes once its queued jobs ran'
+            reason:
+              'Closing: it accepts no new jobs and closes once its queued jobs ran'
           },
       'Accept no new jobs; queued jobs still run, then the session closes'
     );
@@ -178,10 +175,16 @@ export class SessionRow {
     const now = this._now();
     const closed = session.state === 'closed';
 
-    this._maxTtlBox.hidden = closed || (!session.expires_at && session.max_time === null);
+    this._maxTtlBox.hidden =
+      closed || (!session.expires_at && session.max_time === null);
     if (!this._maxTtlBox.hidden) {
       const left = secondsUntil(session.expires_at, now);
-      setCountdown(this._maxTtl, left, session.max_time, this._context.warningThreshold);
+      setCountdown(
+        this._maxTtl,
+        left,
+        session.max_time,
+        this._context.warningThreshold
+      );
       this._maxTtl.title =
         left === null
           ? 'The max TTL starts counting when the first job starts'
@@ -230,7 +233,10 @@ export class SessionRow {
     }
   }
 
-  private _act(button: HTMLButtonElement, action: () => Promise<boolean>): void {
+  private _act(
+    button: HTMLButtonElement,
+    action: () => Promise<boolean>
+  ): void {
     button.disabled = true;
     button.classList.add('jp-mod-busy');
     void action().finally(() => {
@@ -312,7 +318,11 @@ function setAllowed(
   if (button.classList.contains('jp-mod-busy')) {
     return;
   }
-  const refusal = !permission.allowed ? permission : !state.allowed ? state : null;
+  const refusal = !permission.allowed
+    ? permission
+    : !state.allowed
+      ? state
+      : null;
   button.disabled = refusal !== null;
   button.title = refusal ? refusal.reason : whatItDoes;
 }

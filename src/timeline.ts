@@ -58,7 +58,10 @@ function isPending(job: JobModel): boolean {
  * seconds after its last job finished. The model has no field for it, so
  * this is an estimate; null when the rule does not apply before `end`.
  */
-export function inactiveSince(session: SessionModel, end: number): number | null {
+export function inactiveSince(
+  session: SessionModel,
+  end: number
+): number | null {
   if (session.jobs.some(isPending)) {
     return null;
   }
@@ -87,7 +90,8 @@ function sessionSpans(session: SessionModel, end: number): ISpan[] {
     spans.push({ kind: 'pending', from: registered, to: started });
   }
   const idle = inactiveSince(session, end);
-  const goneIdle = idle !== null && idle > started && session.state !== 'active';
+  const goneIdle =
+    idle !== null && idle > started && session.state !== 'active';
   spans.push({ kind: 'active', from: started, to: goneIdle ? idle : end });
   if (goneIdle) {
     spans.push({ kind: 'inactive', from: idle, to: end });
@@ -102,7 +106,7 @@ function jobSpans(job: JobModel, end: number): ISpan[] {
   const spans: ISpan[] = [];
   if (created !== null) {
     // A job cancelled in the queue never starts: its queue span ends when it finished.
-    const left = started ?? (isPending(job) ? end : finished ?? end);
+    const left = started ?? (isPending(job) ? end : (finished ?? end));
     spans.push({ kind: 'queued', from: created, to: left });
   }
   if (started !== null) {
@@ -125,7 +129,11 @@ export function sessionTimeline(
     { key: 'session', label: 'session', spans: sessionSpans(session, end) }
   ];
   for (const job of jobs) {
-    lanes.push({ key: job.id, label: shortId(job.id), spans: jobSpans(job, end) });
+    lanes.push({
+      key: job.id,
+      label: shortId(job.id),
+      spans: jobSpans(job, end)
+    });
   }
   let start = end;
   for (const lane of lanes) {

@@ -111,9 +111,9 @@ describe('SessionActions', () => {
   });
 
   it('asks nothing when confirmActions is off', async () => {
-    await expect(actions(false, false).cancelJob(session, session.jobs[0])).resolves.toBe(
-      true
-    );
+    await expect(
+      actions(false, false).cancelJob(session, session.jobs[0])
+    ).resolves.toBe(true);
     expect(confirmed).toEqual([]);
     expect(mockedRequest).toHaveBeenCalledWith(
       'jobs/queued-2/cancel',

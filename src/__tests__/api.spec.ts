@@ -23,8 +23,12 @@ describe('SessionsAPI over the one REST client', () => {
         'GET info': { body: makeInfo() },
         'GET sessions': { body: { sessions: [session] } },
         'GET sessions/abc%2F1': { body: session },
-        'POST sessions/abc%2F1/close': { body: { ...session, accepting_jobs: false } },
-        'POST sessions/abc%2F1/cancel': { body: { ...session, state: 'closed' } },
+        'POST sessions/abc%2F1/close': {
+          body: { ...session, accepting_jobs: false }
+        },
+        'POST sessions/abc%2F1/cancel': {
+          body: { ...session, state: 'closed' }
+        },
         'POST jobs/job-9/cancel': { body: session },
         'POST sessions/gone/close': {
           status: 404,

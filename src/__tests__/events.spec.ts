@@ -29,7 +29,9 @@ class FakeSocket implements IEventSocket {
   }
 
   send(message: unknown): void {
-    this.onmessage?.({ data: typeof message === 'string' ? message : JSON.stringify(message) });
+    this.onmessage?.({
+      data: typeof message === 'string' ? message : JSON.stringify(message)
+    });
   }
 
   drop(): void {
@@ -68,7 +70,15 @@ function harness() {
     now += timer.ms;
     timer.fn();
   };
-  return { stream, sockets, timers, events, statuses, fireTimer, now: () => now };
+  return {
+    stream,
+    sockets,
+    timers,
+    events,
+    statuses,
+    fireTimer,
+    now: () => now
+  };
 }
 
 describe('eventsUrl', () => {
@@ -110,7 +120,11 @@ describe('SessionEventStream', () => {
 
     sockets[0].open();
     sockets[0].send({ type: 'snapshot', sessions: [makeSession()] });
-    sockets[0].send({ type: 'session', session: makeSession({ state: 'inactive' }), changes: ['state'] });
+    sockets[0].send({
+      type: 'session',
+      session: makeSession({ state: 'inactive' }),
+      changes: ['state']
+    });
 
     expect(statuses).toEqual(['connected']);
     expect(events.map(e => e.type)).toEqual(['snapshot', 'session']);
@@ -119,7 +133,9 @@ describe('SessionEventStream', () => {
 
   it('ignores messages that are not JSON events', () => {
     const { stream, sockets, events } = harness();
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const warn = jest
+      .spyOn(console, 'warn')
+      .mockImplementation(() => undefined);
     stream.connect();
     sockets[0].open();
     sockets[0].send('{not json');

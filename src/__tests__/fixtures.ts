@@ -25,7 +25,9 @@ export function makeJob(overrides: Partial<JobModel> = {}): JobModel {
   };
 }
 
-export function makeSession(overrides: Partial<SessionModel> = {}): SessionModel {
+export function makeSession(
+  overrides: Partial<SessionModel> = {}
+): SessionModel {
   return {
     id: 'session-1',
     kernel_id: 'kernel-aaaaaaaa-1111',

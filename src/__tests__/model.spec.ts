@@ -11,23 +11,38 @@ function ids(store: SessionStore, showEnded = true): string[][] {
 describe('SessionStore: events', () => {
   it('replaces every session with a snapshot', () => {
     const store = new SessionStore();
-    store.applyEvent({ type: 'snapshot', sessions: [makeSession({ id: 'old' })] });
+    store.applyEvent({
+      type: 'snapshot',
+      sessions: [makeSession({ id: 'old' })]
+    });
     store.applyEvent({
       type: 'snapshot',
       sessions: [makeSession({ id: 'a' }), makeSession({ id: 'b' })]
     });
 
-    expect(store.sessions().map(s => s.id).sort()).toEqual(['a', 'b']);
+    expect(
+      store
+        .sessions()
+        .map(s => s.id)
+        .sort()
+    ).toEqual(['a', 'b']);
     expect(store.hasSnapshot).toBe(true);
   });
 
   it('adds a new session and replaces a known one with each delta', () => {
     const store = new SessionStore();
-    store.applyEvent({ type: 'snapshot', sessions: [makeSession({ id: 'a' })] });
+    store.applyEvent({
+      type: 'snapshot',
+      sessions: [makeSession({ id: 'a' })]
+    });
 
     store.applyEvent({
       type: 'session',
-      session: makeSession({ id: 'a', state: 'inactive', interactive_expires_at: null }),
+      session: makeSession({
+        id: 'a',
+        state: 'inactive',
+        interactive_expires_at: null
+      }),
       changes: ['state', 'interactive_expires_at']
     });
     store.applyEvent({
@@ -43,7 +58,10 @@ describe('SessionStore: events', () => {
 
   it('keeps ended sessions (there are no deletions)', () => {
     const store = new SessionStore();
-    store.applyEvent({ type: 'snapshot', sessions: [makeSession({ id: 'a' })] });
+    store.applyEvent({
+      type: 'snapshot',
+      sessions: [makeSession({ id: 'a' })]
+    });
     store.applyEvent({
       type: 'session',
       session: makeSession({
@@ -55,7 +73,10 @@ describe('SessionStore: events', () => {
       changes: ['state', 'closed_at', 'ended_reason']
     });
 
-    expect(store.get('a')).toMatchObject({ state: 'closed', ended_reason: 'max_ttl' });
+    expect(store.get('a')).toMatchObject({
+      state: 'closed',
+      ended_reason: 'max_ttl'
+    });
   });
 
   it('marks snapshot sessions as not live and deltas as live, with the previous model', () => {
@@ -65,14 +86,23 @@ describe('SessionStore: events', () => {
     const changed = jest.fn();
     store.changed.connect(changed);
 
-    store.applyEvent({ type: 'snapshot', sessions: [makeSession({ id: 'a' })] });
+    store.applyEvent({
+      type: 'snapshot',
+      sessions: [makeSession({ id: 'a' })]
+    });
     store.applyEvent({
       type: 'session',
-      session: makeSession({ id: 'a', state: 'closed', ended_reason: 'closed' }),
+      session: makeSession({
+        id: 'a',
+        state: 'closed',
+        ended_reason: 'closed'
+      }),
       changes: ['state']
     });
 
-    expect(seen.map(c => [c.current.id, c.live, c.previous?.state ?? null])).toEqual([
+    expect(
+      seen.map(c => [c.current.id, c.live, c.previous?.state ?? null])
+    ).toEqual([
       ['a', false, null],
       ['a', true, 'active']
     ]);
@@ -80,7 +110,7 @@ describe('SessionStore: events', () => {
     expect(changed).toHaveBeenCalledTimes(2);
   });
 
-  it('orders each session\'s jobs newest first', () => {
+  it("orders each session's jobs newest first", () => {
     const store = new SessionStore();
     store.applySession(
       makeSession({
@@ -93,7 +123,12 @@ describe('SessionStore: events', () => {
       })
     );
 
-    expect(store.get('session-1')!.jobs.map(j => j.id)).toEqual(['j3', 'j2', 'j1', 'jx']);
+    expect(store.get('session-1')!.jobs.map(j => j.id)).toEqual([
+      'j3',
+      'j2',
+      'j1',
+      'jx'
+    ]);
   });
 });
 
@@ -103,7 +138,9 @@ describe('SessionStore: grouping and ordering', () => {
     ['k-bell', { name: 'bell.ipynb', path: 'bell.ipynb' }]
   ]);
 
-  function storeWith(...sessions: ReturnType<typeof makeSession>[]): SessionStore {
+  function storeWith(
+    ...sessions: ReturnType<typeof makeSession>[]
+  ): SessionStore {
     const store = new SessionStore();
     store.setKernelNames(names);
     store.applySnapshot(sessions);
@@ -120,7 +157,10 @@ describe('SessionStore: grouping and ordering', () => {
     const groups = store.groups();
     expect(groups.map(g => g.label)).toEqual(['analysis.ipynb', 'bell.ipynb']);
     expect(groups[0].title).toBe('work/analysis.ipynb');
-    expect(groups.map(g => g.sessions.map(s => s.id))).toEqual([['b'], ['c', 'a']]);
+    expect(groups.map(g => g.sessions.map(s => s.id))).toEqual([
+      ['b'],
+      ['c', 'a']
+    ]);
   });
 
   it("falls back to 'Kernel <short id>' and 'No kernel'", () => {
@@ -129,7 +169,10 @@ describe('SessionStore: grouping and ordering', () => {
       makeSession({ id: 'b', kernel_id: null })
     );
 
-    expect(store.groups().map(g => g.label)).toEqual(['Kernel 01234567', 'No kernel']);
+    expect(store.groups().map(g => g.label)).toEqual([
+      'Kernel 01234567',
+      'No kernel'
+    ]);
   });
 
   it('lists live sessions before ended ones, newest registered first', () => {
@@ -148,7 +191,10 @@ describe('SessionStore: grouping and ordering', () => {
       makeSession({ id: 'b', kernel_id: 'k-bell' })
     );
 
-    expect(store.groups().map(g => g.label)).toEqual(['bell.ipynb', 'analysis.ipynb']);
+    expect(store.groups().map(g => g.label)).toEqual([
+      'bell.ipynb',
+      'analysis.ipynb'
+    ]);
   });
 
   it('hides ended sessions and emptied groups when asked', () => {
@@ -166,7 +212,9 @@ describe('SessionStore: grouping and ordering', () => {
     store.applySnapshot([makeSession({ kernel_id: 'k-new' })]);
     expect(store.groups()[0].label).toBe('Kernel k-new');
 
-    store.setKernelNames(new Map([['k-new', { name: 'new.ipynb', path: 'new.ipynb' }]]));
+    store.setKernelNames(
+      new Map([['k-new', { name: 'new.ipynb', path: 'new.ipynb' }]])
+    );
     expect(store.groups()[0].label).toBe('new.ipynb');
   });
 });
@@ -176,12 +224,18 @@ describe('SessionStore: permissions', () => {
   const theirs = makeSession({ owner: 'bob' });
 
   it('refuses until the server said what the user may do', () => {
-    expect(new SessionStore().permission(mine)).toMatchObject({ allowed: false });
+    expect(new SessionStore().permission(mine)).toMatchObject({
+      allowed: false
+    });
   });
 
   it('lets a writer act on their own sessions only', () => {
     const store = new SessionStore();
-    store.info = makeInfo({ user: 'alice', can_write: true, can_act_on_others: false });
+    store.info = makeInfo({
+      user: 'alice',
+      can_write: true,
+      can_act_on_others: false
+    });
 
     expect(store.permission(mine)).toEqual({ allowed: true });
     expect(store.permission(theirs)).toEqual({
@@ -192,14 +246,22 @@ describe('SessionStore: permissions', () => {
 
   it("lets an admin act on others' sessions", () => {
     const store = new SessionStore();
-    store.info = makeInfo({ user: 'admin', can_write: true, can_act_on_others: true });
+    store.info = makeInfo({
+      user: 'admin',
+      can_write: true,
+      can_act_on_others: true
+    });
 
     expect(store.permission(theirs)).toEqual({ allowed: true });
   });
 
   it('refuses everything to a read-only user, even their own sessions', () => {
     const store = new SessionStore();
-    store.info = makeInfo({ user: 'alice', can_write: false, can_act_on_others: true });
+    store.info = makeInfo({
+      user: 'alice',
+      can_write: false,
+      can_act_on_others: true
+    });
 
     const permission = store.permission(mine);
     expect(permission.allowed).toBe(false);

@@ -9,7 +9,10 @@ import { at, makeSession, T0 } from './fixtures';
 function harness(threshold = 60) {
   let now = T0;
   const store = new SessionStore();
-  const ticker = new Ticker({ setInterval: () => 0, clearInterval: () => undefined });
+  const ticker = new Ticker({
+    setInterval: () => 0,
+    clearInterval: () => undefined
+  });
   const info: string[] = [];
   const warning: string[] = [];
   const notifier = new SessionNotifier({
@@ -29,10 +32,17 @@ function harness(threshold = 60) {
 describe('SessionNotifier: ended sessions', () => {
   it('says when a session seen live ends, and why', () => {
     const { store, info } = harness();
-    store.applyEvent({ type: 'snapshot', sessions: [makeSession({ id: 'abc' })] });
+    store.applyEvent({
+      type: 'snapshot',
+      sessions: [makeSession({ id: 'abc' })]
+    });
     store.applyEvent({
       type: 'session',
-      session: makeSession({ id: 'abc', state: 'closed', ended_reason: 'cancelled' }),
+      session: makeSession({
+        id: 'abc',
+        state: 'closed',
+        ended_reason: 'cancelled'
+      }),
       changes: ['state', 'ended_reason']
     });
 
@@ -41,10 +51,20 @@ describe('SessionNotifier: ended sessions', () => {
 
   it('warns rather than informs when the max TTL, a dead kernel or the provider ended it', () => {
     const { store, info, warning } = harness();
-    store.applySnapshot([makeSession({ id: 'a' }), makeSession({ id: 'b', mode: 'batch' })]);
-    store.applySession(makeSession({ id: 'a', state: 'closed', ended_reason: 'max_ttl' }));
+    store.applySnapshot([
+      makeSession({ id: 'a' }),
+      makeSession({ id: 'b', mode: 'batch' })
+    ]);
     store.applySession(
-      makeSession({ id: 'b', mode: 'batch', state: 'closed', ended_reason: 'kernel_died' })
+      makeSession({ id: 'a', state: 'closed', ended_reason: 'max_ttl' })
+    );
+    store.applySession(
+      makeSession({
+        id: 'b',
+        mode: 'batch',
+        state: 'closed',
+        ended_reason: 'kernel_died'
+      })
     );
 
     expect(info).toEqual([]);
@@ -56,8 +76,12 @@ describe('SessionNotifier: ended sessions', () => {
 
   it('says nothing about sessions that arrive ended in a snapshot (a reload replays no news)', () => {
     const { store, info, warning } = harness();
-    store.applySnapshot([makeSession({ state: 'closed', ended_reason: 'closed' })]);
-    store.applySnapshot([makeSession({ state: 'closed', ended_reason: 'closed' })]);
+    store.applySnapshot([
+      makeSession({ state: 'closed', ended_reason: 'closed' })
+    ]);
+    store.applySnapshot([
+      makeSession({ state: 'closed', ended_reason: 'closed' })
+    ]);
 
     expect(info).toEqual([]);
     expect(warning).toEqual([]);

@@ -25,7 +25,8 @@ function setup(options: { showEndedSessions?: boolean } = {}) {
     retryAt: () => retryAt,
     settings: { showEndedSessions: options.showEndedSessions ?? true }
   });
-  const $ = (selector: string) => panel.node.querySelector<HTMLElement>(selector);
+  const $ = (selector: string) =>
+    panel.node.querySelector<HTMLElement>(selector);
   const $$ = (selector: string) =>
     Array.from(panel.node.querySelectorAll<HTMLElement>(selector));
   return {
@@ -45,7 +46,9 @@ function setup(options: { showEndedSessions?: boolean } = {}) {
 }
 
 function button(root: HTMLElement, name: string): HTMLButtonElement {
-  const found = root.querySelector<HTMLButtonElement>(`button[aria-label="${name}"]`);
+  const found = root.querySelector<HTMLButtonElement>(
+    `button[aria-label="${name}"]`
+  );
   if (!found) {
     throw new Error(`no button named ${name}`);
   }
@@ -71,19 +74,31 @@ describe('SessionsPanel', () => {
 
   it('shows one row per session, grouped under its notebook', () => {
     const { store, $, $$ } = setup();
-    store.setKernelNames(new Map([['k1', { name: 'bell.ipynb', path: 'bell.ipynb' }]]));
+    store.setKernelNames(
+      new Map([['k1', { name: 'bell.ipynb', path: 'bell.ipynb' }]])
+    );
     store.applySnapshot([
       makeSession({ id: 'a', kernel_id: 'k1' }),
-      makeSession({ id: 'b', kernel_id: null, mode: 'batch', backend: 'fake_kyiv' })
+      makeSession({
+        id: 'b',
+        kernel_id: null,
+        mode: 'batch',
+        backend: 'fake_kyiv'
+      })
     ]);
 
     expect($$('.jp-QSession-groupName').map(n => n.textContent)).toEqual([
       'bell.ipynb',
       'No kernel'
     ]);
-    expect($$('[data-session-id]').map(n => n.dataset.sessionId)).toEqual(['a', 'b']);
+    expect($$('[data-session-id]').map(n => n.dataset.sessionId)).toEqual([
+      'a',
+      'b'
+    ]);
     const b = $('[data-session-id="b"]')!;
-    expect(b.querySelector('.jp-QSession-backend')!.textContent).toBe('fake_kyiv');
+    expect(b.querySelector('.jp-QSession-backend')!.textContent).toBe(
+      'fake_kyiv'
+    );
     expect(b.querySelector('.jp-QSession-mode')!.textContent).toBe('batch');
     expect($('.jp-QSessionPanel-empty')!.hidden).toBe(true);
   });
@@ -105,7 +120,10 @@ describe('SessionsPanel', () => {
   it('ticks the max-TTL and interactive-TTL countdowns with the clock', () => {
     const { store, $, advance } = setup();
     store.applySnapshot([
-      makeSession({ expires_at: at(2 * 3600 + 5), interactive_expires_at: at(75) })
+      makeSession({
+        expires_at: at(2 * 3600 + 5),
+        interactive_expires_at: at(75)
+      })
     ]);
 
     expect($('.jp-QSession-maxTtl')!.textContent).toBe('2:00:05');
@@ -127,7 +145,9 @@ describe('SessionsPanel', () => {
 
   it('shows the interactive TTL only while active', () => {
     const { store, $ } = setup();
-    store.applySnapshot([makeSession({ state: 'inactive', interactive_expires_at: null })]);
+    store.applySnapshot([
+      makeSession({ state: 'inactive', interactive_expires_at: null })
+    ]);
 
     expect($('.jp-QSession-interactiveTtl')!.parentElement!.hidden).toBe(true);
     expect($('.jp-QSession-maxTtl')!.parentElement!.hidden).toBe(false);
@@ -157,7 +177,9 @@ describe('SessionsPanel', () => {
     ]);
 
     expect($('.jp-QSession-usage')!.textContent).toBe('QPU 3 min 5 s');
-    expect($('.jp-QSession-endedReason')!.textContent).toContain('Ended: its kernel died');
+    expect($('.jp-QSession-endedReason')!.textContent).toContain(
+      'Ended: its kernel died'
+    );
     expect($('.jp-QSession-actions')!.hidden).toBe(true);
     expect($('.jp-QSession-maxTtl')!.parentElement!.hidden).toBe(true);
   });
@@ -189,10 +211,14 @@ describe('SessionsPanel', () => {
     const { store, $ } = setup();
     store.info = null;
     store.applySnapshot([makeSession()]);
-    expect(button($('[data-session-id]')!, 'Close session').disabled).toBe(true);
+    expect(button($('[data-session-id]')!, 'Close session').disabled).toBe(
+      true
+    );
 
     store.info = makeInfo();
-    expect(button($('[data-session-id]')!, 'Close session').disabled).toBe(false);
+    expect(button($('[data-session-id]')!, 'Close session').disabled).toBe(
+      false
+    );
   });
 
   it('disables Close session on a session already closing', () => {
@@ -202,7 +228,9 @@ describe('SessionsPanel', () => {
     const close = button($('[data-session-id]')!, 'Close session');
     expect(close.disabled).toBe(true);
     expect(close.title).toMatch(/^Closing/);
-    expect(button($('[data-session-id]')!, 'Cancel session').disabled).toBe(false);
+    expect(button($('[data-session-id]')!, 'Cancel session').disabled).toBe(
+      false
+    );
   });
 
   it('lists jobs newest first with a Cancel job button on queued jobs only', () => {
@@ -210,28 +238,60 @@ describe('SessionsPanel', () => {
     store.applySnapshot([
       makeSession({
         jobs: [
-          makeJob({ id: 'old', status: 'DONE', created: at(1), started: at(2), finished: at(3), queue_position: null }),
-          makeJob({ id: 'new', status: 'QUEUED', created: at(9), queue_position: 3 }),
-          makeJob({ id: 'mid', status: 'RUNNING', created: at(5), started: at(6), queue_position: null })
+          makeJob({
+            id: 'old',
+            status: 'DONE',
+            created: at(1),
+            started: at(2),
+            finished: at(3),
+            queue_position: null
+          }),
+          makeJob({
+            id: 'new',
+            status: 'QUEUED',
+            created: at(9),
+            queue_position: 3
+          }),
+          makeJob({
+            id: 'mid',
+            status: 'RUNNING',
+            created: at(5),
+            started: at(6),
+            queue_position: null
+          })
         ]
       })
     ]);
 
     const rows = $$('[data-job-id]');
     expect(rows.map(r => r.dataset.jobId)).toEqual(['new', 'mid', 'old']);
-    expect(rows[0].querySelector('.jp-QSession-jobStatus')!.textContent).toBe('QUEUED');
-    expect(rows[0].querySelector('.jp-QSession-queuePosition')!.textContent).toBe('#3');
-    expect(rows[0].querySelector('.jp-QSession-jobPrimitive')!.textContent).toBe('sampler');
+    expect(rows[0].querySelector('.jp-QSession-jobStatus')!.textContent).toBe(
+      'QUEUED'
+    );
+    expect(
+      rows[0].querySelector('.jp-QSession-queuePosition')!.textContent
+    ).toBe('#3');
+    expect(
+      rows[0].querySelector('.jp-QSession-jobPrimitive')!.textContent
+    ).toBe('sampler');
     expect($$('button[aria-label="Cancel job"]')).toHaveLength(1);
 
     button(rows[0], 'Cancel job').click();
-    expect(actions.cancelJob).toHaveBeenCalledWith(store.get('session-1'), store.get('session-1')!.jobs[0]);
+    expect(actions.cancelJob).toHaveBeenCalledWith(
+      store.get('session-1'),
+      store.get('session-1')!.jobs[0]
+    );
   });
 
   it('renders only a window of the jobs past 100 rows', () => {
     const { store, panel, $, $$ } = setup();
     const jobs = Array.from({ length: 500 }, (_, i) =>
-      makeJob({ id: `job-${String(i).padStart(3, '0')}`, created: at(i), status: 'DONE', queue_position: null })
+      makeJob({
+        id: `job-${String(i).padStart(3, '0')}`,
+        created: at(i),
+        status: 'DONE',
+        queue_position: null
+      })
     );
     store.applySnapshot([makeSession({ jobs })]);
 
@@ -251,7 +311,9 @@ describe('SessionsPanel', () => {
 
   it('renders every job up to 100 rows', () => {
     const { store, $, $$ } = setup();
-    const jobs = Array.from({ length: 100 }, (_, i) => makeJob({ id: `j${i}`, created: at(i) }));
+    const jobs = Array.from({ length: 100 }, (_, i) =>
+      makeJob({ id: `j${i}`, created: at(i) })
+    );
     store.applySnapshot([makeSession({ jobs })]);
 
     expect($$('[data-job-id]')).toHaveLength(100);
@@ -270,7 +332,9 @@ describe('SessionsPanel', () => {
     expect($('.jp-QSession-timeline')).not.toBeNull();
 
     store.applySession(makeSession({ state: 'inactive', jobs: [makeJob()] }));
-    expect($('.jp-QSession-expand')!.getAttribute('aria-expanded')).toBe('true');
+    expect($('.jp-QSession-expand')!.getAttribute('aria-expanded')).toBe(
+      'true'
+    );
     expect($('.jp-QSession-timeline [data-lane="job-1"]')).not.toBeNull();
 
     $('.jp-QSession-sessionHeader')!.click();
@@ -283,14 +347,21 @@ describe('SessionsPanel', () => {
       makeSession({ id: 'live' }),
       makeSession({ id: 'ended', state: 'closed', ended_reason: 'closed' })
     ]);
-    expect($$('[data-session-id]').map(n => n.dataset.sessionId)).toEqual(['live']);
+    expect($$('[data-session-id]').map(n => n.dataset.sessionId)).toEqual([
+      'live'
+    ]);
 
     panel.settings = { showEndedSessions: true, warningThreshold: 60 };
-    expect($$('[data-session-id]').map(n => n.dataset.sessionId)).toEqual(['live', 'ended']);
+    expect($$('[data-session-id]').map(n => n.dataset.sessionId)).toEqual([
+      'live',
+      'ended'
+    ]);
 
     store.applySnapshot([makeSession({ id: 'ended', state: 'closed' })]);
     panel.settings = { showEndedSessions: false, warningThreshold: 60 };
-    expect($('.jp-QSessionPanel-empty')!.textContent).toMatch(/ended sessions are hidden/);
+    expect($('.jp-QSessionPanel-empty')!.textContent).toMatch(
+      /ended sessions are hidden/
+    );
   });
 
   it('shows a visible reconnecting state with the time to the next attempt', () => {
@@ -312,10 +383,13 @@ describe('SessionsPanel', () => {
 
   it('shows why data may be missing', () => {
     const { store, $ } = setup();
-    store.problem = 'The jupyter_qsession server extension did not answer (404).';
+    store.problem =
+      'The jupyter_qsession server extension did not answer (404).';
 
     expect($('.jp-QSessionPanel-problem')!.hidden).toBe(false);
-    expect($('.jp-QSessionPanel-problem')!.textContent).toContain('did not answer');
+    expect($('.jp-QSessionPanel-problem')!.textContent).toContain(
+      'did not answer'
+    );
   });
 
   it('keeps the empty text when there are no sessions', () => {

@@ -20,7 +20,10 @@ describe('the plugin', () => {
 describe('loadServerInfo', () => {
   it('stores what the user may do when the API versions match', async () => {
     const store = new SessionStore();
-    await loadServerInfo(apiAnswering(async () => makeInfo()), store);
+    await loadServerInfo(
+      apiAnswering(async () => makeInfo()),
+      store
+    );
 
     expect(store.info).toEqual(makeInfo());
     expect(store.problem).toBeNull();
@@ -29,7 +32,9 @@ describe('loadServerInfo', () => {
   it('says so when the server speaks another API version', async () => {
     const store = new SessionStore();
     await loadServerInfo(
-      apiAnswering(async () => makeInfo({ api_version: '2', version: '0.9.0' })),
+      apiAnswering(async () =>
+        makeInfo({ api_version: '2', version: '0.9.0' })
+      ),
       store
     );
 

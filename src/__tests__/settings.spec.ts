@@ -17,10 +17,20 @@ describe('readSettings', () => {
   it('reads the user values and ignores ill-typed ones', () => {
     expect(
       readSettings({
-        composite: { confirmActions: false, warningThreshold: 300, showEndedSessions: 'no' }
+        composite: {
+          confirmActions: false,
+          warningThreshold: 300,
+          showEndedSessions: 'no'
+        }
       })
-    ).toEqual({ confirmActions: false, warningThreshold: 300, showEndedSessions: true });
-    expect(readSettings({ composite: { warningThreshold: -1 } }).warningThreshold).toBe(60);
+    ).toEqual({
+      confirmActions: false,
+      warningThreshold: 300,
+      showEndedSessions: true
+    });
+    expect(
+      readSettings({ composite: { warningThreshold: -1 } }).warningThreshold
+    ).toBe(60);
   });
 });
 
@@ -34,7 +44,13 @@ describe('kernelNames', () => {
         type: 'notebook',
         kernel: { id: 'k1', name: 'python3' }
       },
-      { id: 's2', name: 'nokernel', path: 'x.ipynb', type: 'notebook', kernel: null }
+      {
+        id: 's2',
+        name: 'nokernel',
+        path: 'x.ipynb',
+        type: 'notebook',
+        kernel: null
+      }
     ]);
 
     expect(Array.from(names.entries())).toEqual([

@@ -22,7 +22,9 @@ describe('sessionTimeline', () => {
     const timeline = sessionTimeline(session, s(30));
     expect(timeline.start).toBe(s(0));
     expect(timeline.end).toBe(s(30));
-    expect(timeline.lanes[0].spans).toEqual([{ kind: 'pending', from: s(0), to: s(30) }]);
+    expect(timeline.lanes[0].spans).toEqual([
+      { kind: 'pending', from: s(0), to: s(30) }
+    ]);
   });
 
   it('draws each job queue span (created->started) and run span (started->finished)', () => {
@@ -52,7 +54,9 @@ describe('sessionTimeline', () => {
       { kind: 'queued', from: s(5), to: s(10) },
       { kind: 'running', from: s(10), to: s(40) }
     ]);
-    expect(lanes['queued']).toEqual([{ kind: 'queued', from: s(50), to: s(60) }]);
+    expect(lanes['queued']).toEqual([
+      { kind: 'queued', from: s(50), to: s(60) }
+    ]);
   });
 
   it('ends at closed_at for an ended session, with the inferred inactive period', () => {
@@ -62,7 +66,14 @@ describe('sessionTimeline', () => {
       started_at: at(0),
       interactive_timeout: 60,
       closed_at: at(200),
-      jobs: [makeJob({ status: 'DONE', created: at(0), started: at(0), finished: at(20) })]
+      jobs: [
+        makeJob({
+          status: 'DONE',
+          created: at(0),
+          started: at(0),
+          finished: at(20)
+        })
+      ]
     });
 
     expect(inactiveSince(session, s(200))).toBe(s(80));
@@ -92,10 +103,15 @@ describe('renderTimeline', () => {
       jobs: []
     });
     const timeline = sessionTimeline(session, s(100));
-    expect(spanPosition(timeline.lanes[0].spans[1], timeline)).toEqual({ left: 25, width: 75 });
+    expect(spanPosition(timeline.lanes[0].spans[1], timeline)).toEqual({
+      left: 25,
+      width: 75
+    });
 
     const node = renderTimeline(timeline);
-    const bars = node.querySelectorAll<HTMLElement>('.jp-QSession-timelineSpan');
+    const bars = node.querySelectorAll<HTMLElement>(
+      '.jp-QSession-timelineSpan'
+    );
     expect(bars).toHaveLength(2);
     expect(bars[1].classList).toContain('jp-mod-active');
     expect(bars[1].style.left).toBe('25%');
