@@ -122,6 +122,16 @@ export class SessionRow {
   }
 
   update(session: SessionModel, context: IRowContext): void {
+    // The store replaces a session's object only when an event changed it,
+    // so an unchanged object with the same context has nothing new to show.
+    if (
+      this._rendered &&
+      session === this._session &&
+      sameContext(context, this._context)
+    ) {
+      return;
+    }
+    this._rendered = true;
     this._session = session;
     this._context = context;
     const closed = session.state === 'closed';
@@ -242,6 +252,7 @@ export class SessionRow {
     void action().finally(() => {
       button.classList.remove('jp-mod-busy');
       // Re-derive from the current state rather than blindly re-enabling.
+      this._rendered = false;
       this.update(this._session, this._context);
     });
   }
@@ -254,6 +265,7 @@ export class SessionRow {
     warningThreshold: 60
   };
   private _expanded = false;
+  private _rendered = false;
   private _header: HTMLElement;
   private _expand: HTMLButtonElement;
   private _backend: HTMLElement;
@@ -277,6 +289,15 @@ export namespace SessionRow {
     actions: ISessionActions;
     now: Clock;
   }
+}
+
+function sameContext(a: IRowContext, b: IRowContext): boolean {
+  const reason = (p: Permission) => (p.allowed ? '' : p.reason);
+  return (
+    a.warningThreshold === b.warningThreshold &&
+    a.permission.allowed === b.permission.allowed &&
+    reason(a.permission) === reason(b.permission)
+  );
 }
 
 function element(tag: string, className: string): HTMLElement {

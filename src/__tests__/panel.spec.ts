@@ -309,6 +309,22 @@ describe('SessionsPanel', () => {
     expect(panel.row('session-1')).toBeDefined();
   });
 
+  it("leaves other sessions' rows alone when one session changes", () => {
+    const { store, $ } = setup();
+    store.applySnapshot([
+      makeSession({ id: 'a', jobs: [makeJob({ id: 'ja' })] }),
+      makeSession({ id: 'b', jobs: [makeJob({ id: 'jb' })] })
+    ]);
+    const jobOfB = $('[data-job-id="jb"]');
+
+    store.applySession(makeSession({ id: 'a', state: 'inactive' }));
+
+    expect($('[data-job-id="jb"]')).toBe(jobOfB);
+    expect($('[data-session-id="a"] .jp-QSession-badge')!.textContent).toBe(
+      'inactive'
+    );
+  });
+
   it('renders every job up to 100 rows', () => {
     const { store, $, $$ } = setup();
     const jobs = Array.from({ length: 100 }, (_, i) =>
