@@ -18,7 +18,7 @@ import type { Permission } from './model';
 
 import type { SessionModel } from './models';
 
-import { renderTimeline, sessionTimeline } from './timeline';
+import { patchTimeline, renderTimeline, sessionTimeline } from './timeline';
 
 /**
  * What a row needs besides its session.
@@ -216,9 +216,11 @@ export class SessionRow {
     }
 
     if (this._expanded) {
-      this._timelineBox.replaceChildren(
-        renderTimeline(sessionTimeline(session, now))
-      );
+      const timeline = sessionTimeline(session, now);
+      const shown = this._timelineBox.firstElementChild as HTMLElement | null;
+      if (!shown || !patchTimeline(shown, timeline)) {
+        this._timelineBox.replaceChildren(renderTimeline(timeline));
+      }
     }
   }
 

@@ -178,6 +178,7 @@ function describe(span: ISpan): string {
 export function renderTimeline(timeline: ITimeline): HTMLElement {
   const node = document.createElement('div');
   node.className = 'jp-QSession-timeline';
+  node.dataset.shape = shape(timeline);
   node.setAttribute('role', 'group');
   node.setAttribute('aria-label', 'Timeline');
 
@@ -192,11 +193,8 @@ export function renderTimeline(timeline: ITimeline): HTMLElement {
     track.className = 'jp-QSession-timelineTrack';
     for (const span of lane.spans) {
       const bar = document.createElement('div');
-      const { left, width } = spanPosition(span, timeline);
       bar.className = `jp-QSession-timelineSpan jp-mod-${span.kind}`;
-      bar.style.left = `${left}%`;
-      bar.style.width = `${width}%`;
-      bar.title = describe(span);
+      placeBar(bar, span, timeline);
       track.appendChild(bar);
     }
     row.append(label, track);
@@ -205,11 +203,8 @@ export function renderTimeline(timeline: ITimeline): HTMLElement {
 
   const scale = document.createElement('div');
   scale.className = 'jp-QSession-timelineScale';
-  const from = document.createElement('span');
-  from.textContent = clockTime(timeline.start);
-  const to = document.createElement('span');
-  to.textContent = clockTime(timeline.end);
-  scale.append(from, to);
+  scale.append(document.createElement('span'), document.createElement('span'));
+  setScale(scale, timeline);
   node.appendChild(scale);
 
   if (timeline.hiddenJobs > 0) {
@@ -219,4 +214,49 @@ export function renderTimeline(timeline: ITimeline): HTMLElement {
     node.appendChild(more);
   }
   return node;
+}
+
+/**
+ * Move the bars of a timeline `renderTimeline` made to `timeline`, in place,
+ * so that a tick does not replace the nodes (and close a bar's tooltip).
+ *
+ * @returns false when the lanes or spans differ, and the caller must render anew
+ */
+export function patchTimeline(node: HTMLElement, timeline: ITimeline): boolean {
+  if (node.dataset.shape !== shape(timeline)) {
+    return false;
+  }
+  const bars = node.querySelectorAll<HTMLElement>('.jp-QSession-timelineSpan');
+  let i = 0;
+  for (const lane of timeline.lanes) {
+    for (const span of lane.spans) {
+      placeBar(bars[i++], span, timeline);
+    }
+  }
+  setScale(
+    node.querySelector('.jp-QSession-timelineScale') as HTMLElement,
+    timeline
+  );
+  return true;
+}
+
+/** Lanes and span kinds, which a tick does not change (times it does). */
+function shape(timeline: ITimeline): string {
+  const lanes = timeline.lanes.map(
+    lane => `${lane.key}:${lane.spans.map(span => span.kind).join(',')}`
+  );
+  return `${lanes.join('|')}|+${timeline.hiddenJobs}`;
+}
+
+function placeBar(bar: HTMLElement, span: ISpan, timeline: ITimeline): void {
+  const { left, width } = spanPosition(span, timeline);
+  bar.style.left = `${left}%`;
+  bar.style.width = `${width}%`;
+  bar.title = describe(span);
+}
+
+function setScale(scale: HTMLElement, timeline: ITimeline): void {
+  const [from, to] = Array.from(scale.children);
+  from.textContent = clockTime(timeline.start);
+  to.textContent = clockTime(timeline.end);
 }

@@ -1,5 +1,6 @@
 import {
   inactiveSince,
+  patchTimeline,
   renderTimeline,
   sessionTimeline,
   spanPosition
@@ -118,5 +119,27 @@ describe('renderTimeline', () => {
     expect(bars[1].style.width).toBe('75%');
     expect(bars[1].style.background).toBe('');
     expect(bars[1].title).toContain('active');
+  });
+});
+
+describe('patchTimeline', () => {
+  it('moves the bars in place as time passes, keeping the nodes', () => {
+    const session = makeSession({ registered_at: at(0), started_at: at(50) });
+    const node = renderTimeline(sessionTimeline(session, s(100)));
+    const active = node.querySelector<HTMLElement>('.jp-mod-active')!;
+    expect(active.style.width).toBe('50%');
+
+    expect(patchTimeline(node, sessionTimeline(session, s(200)))).toBe(true);
+    expect(node.querySelector('.jp-mod-active')).toBe(active);
+    expect(active.style.left).toBe('25%');
+    expect(active.style.width).toBe('75%');
+  });
+
+  it('refuses when a job appeared, so the caller renders anew', () => {
+    const session = makeSession({ registered_at: at(0), started_at: at(0) });
+    const node = renderTimeline(sessionTimeline(session, s(100)));
+    const withJob = { ...session, jobs: [makeJob({ created: at(90) })] };
+
+    expect(patchTimeline(node, sessionTimeline(withJob, s(100)))).toBe(false);
   });
 });
