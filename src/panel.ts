@@ -1,6 +1,18 @@
+import { Message } from '@lumino/messaging';
+
 import { Widget } from '@lumino/widgets';
 
+import type { ISessionActions } from './actions';
+
+import type { Clock } from './countdown';
+
+import { formatCountdown } from './countdown';
+
 import { qsessionIcon } from './icons';
+
+import { ISessionGroup, SessionStore } from './model';
+
+import { SessionRow } from './sessionRow';
 
 /**
  * The DOM id of the sidebar panel; also how the shell and the UI tests find it.
@@ -8,27 +20,278 @@ import { qsessionIcon } from './icons';
 export const PANEL_ID = 'qsession-panel';
 
 /**
- * The left-sidebar panel listing Qiskit Runtime sessions.
+ * The settings the panel reads (schema/plugin.json).
+ */
+export interface IPanelSettings {
+  showEndedSessions: boolean;
+  warningThreshold: number;
+}
+
+/** Stands in until the plugin wires the real API: every action is refused. */
+const noActions: ISessionActions = {
+  closeSession: async () => false,
+  cancelSession: async () => false,
+  cancelJob: async () => false
+};
+
+/**
+ * The left-sidebar panel listing Qiskit Runtime sessions, grouped by the
+ * notebook (kernel) that opened them.
  *
- * For now it only shows the empty state; the session list is added once the
- * server extension serves sessions.
+ * One widget, one model: it renders the `SessionStore` on every `changed`
+ * signal, keeping one `SessionRow` per session across renders (so expanded
+ * rows and scroll positions survive), and advances countdowns on `tick()`,
+ * which the plugin calls from its one 1 s timer.
  */
 export class SessionsPanel extends Widget {
-  constructor() {
+  constructor(options: SessionsPanel.IOptions = {}) {
     super();
     this.id = PANEL_ID;
     this.addClass('jp-QSessionPanel');
     this.title.icon = qsessionIcon;
     this.title.caption = 'Qiskit Runtime sessions';
 
+    this.store = options.store ?? new SessionStore();
+    this._actions = options.actions ?? noActions;
+    this._now = options.now ?? Date.now;
+    this._retryAt = options.retryAt ?? (() => null);
+    this._settings = {
+      showEndedSessions: true,
+      warningThreshold: 60,
+      ...options.settings
+    };
+
     const header = document.createElement('header');
     header.className = 'jp-QSessionPanel-header';
     header.textContent = 'Qiskit Runtime sessions';
 
-    const empty = document.createElement('p');
-    empty.className = 'jp-QSessionPanel-empty';
-    empty.textContent = 'No sessions yet';
+    this._status = document.createElement('div');
+    this._status.className = 'jp-QSessionPanel-connection';
+    this._status.setAttribute('role', 'status');
+    this._status.setAttribute('aria-live', 'polite');
 
-    this.node.append(header, empty);
+    this._problem = document.createElement('div');
+    this._problem.className = 'jp-QSessionPanel-problem';
+    this._problem.setAttribute('role', 'alert');
+
+    this._empty = document.createElement('p');
+    this._empty.className = 'jp-QSessionPanel-empty';
+
+    this._list = document.createElement('ul');
+    this._list.className = 'jp-QSession-groups';
+    this._list.setAttribute('aria-label', 'Sessions by notebook');
+
+    this.node.append(
+      header,
+      this._status,
+      this._problem,
+      this._empty,
+      this._list
+    );
+    this.store.changed.connect(this._render, this);
+    this._render();
+  }
+
+  /** The model this panel shows. */
+  readonly store: SessionStore;
+
+  get settings(): IPanelSettings {
+    return this._settings;
+  }
+
+  set settings(settings: IPanelSettings) {
+    this._settings = { ...settings };
+    this._render();
+  }
+
+  /** The row of a session, if it is shown. */
+  row(sessionId: string): SessionRow | undefined {
+    return this._rows.get(sessionId);
+  }
+
+  /**
+   * Advance the countdowns and the reconnect message to the clock's now. Cheap
+   * when the panel is hidden: it refreshes on showing instead.
+   */
+  tick(): void {
+    if (this.isDisposed || !this._isShown()) {
+      return;
+    }
+    for (const row of this._rows.values()) {
+      row.tick();
+    }
+    this._renderStatus();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.store.changed.disconnect(this._render, this);
+    this._rows.clear();
+    super.dispose();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.tick();
+  }
+
+  /** Attached and visible, or not attached at all (tests render detached). */
+  private _isShown(): boolean {
+    return !this.isAttached || this.isVisible;
+  }
+
+  private _render(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._renderStatus();
+    const problem = this.store.problem;
+    this._problem.hidden = problem === null;
+    this._problem.textContent = problem ?? '';
+
+    const groups = this.store.groups({
+      showEnded: this._settings.showEndedSessions
+    });
+    this._renderEmpty(groups);
+    this._renderGroups(groups);
+  }
+
+  private _renderStatus(): void {
+    let text = '';
+    switch (this.store.connection) {
+      case 'connecting':
+        text = 'Connecting to the server…';
+        break;
+      case 'reconnecting': {
+        const at = this._retryAt();
+        const wait = at === null ? 0 : Math.ceil((at - this._now()) / 1000);
+        text =
+          wait > 0
+            ? `Reconnecting in ${formatCountdown(wait)}…`
+            : 'Reconnecting…';
+        break;
+      }
+      case 'disposed':
+        text = 'Disconnected';
+        break;
+    }
+    this._status.hidden = text === '';
+    this._status.textContent = text;
+    this._status.dataset.connection = this.store.connection;
+    this.toggleClass(
+      'jp-mod-reconnecting',
+      this.store.connection === 'reconnecting'
+    );
+  }
+
+  private _renderEmpty(groups: ISessionGroup[]): void {
+    const shown = groups.length > 0;
+    const hidden =
+      !this._settings.showEndedSessions && this.store.sessions().length > 0;
+    this._empty.hidden = shown;
+    this._empty.textContent = shown
+      ? ''
+      : hidden
+        ? 'No open sessions; ended sessions are hidden (setting showEndedSessions)'
+        : 'No sessions yet';
+  }
+
+  private _renderGroups(groups: ISessionGroup[]): void {
+    const seen = new Set<string>();
+    const groupNodes: HTMLElement[] = [];
+    for (const group of groups) {
+      const node = this._groupNode(group);
+      const list = node.querySelector('.jp-QSession-sessions') as HTMLElement;
+      const rows = group.sessions.map(session => {
+        seen.add(session.id);
+        let row = this._rows.get(session.id);
+        if (!row) {
+          row = new SessionRow(session, {
+            actions: this._actions,
+            now: this._now
+          });
+          this._rows.set(session.id, row);
+        }
+        row.update(session, {
+          permission: this.store.permission(session),
+          warningThreshold: this._settings.warningThreshold
+        });
+        return row.node;
+      });
+      placeChildren(list, rows);
+      groupNodes.push(node);
+    }
+    for (const [id, row] of this._rows) {
+      if (!seen.has(id)) {
+        row.dispose();
+        this._rows.delete(id);
+      }
+    }
+    for (const [key, node] of this._groups) {
+      if (!groups.some(group => group.key === key)) {
+        node.remove();
+        this._groups.delete(key);
+      }
+    }
+    placeChildren(this._list, groupNodes);
+  }
+
+  private _groupNode(group: ISessionGroup): HTMLElement {
+    let node = this._groups.get(group.key);
+    if (!node) {
+      node = document.createElement('li');
+      node.className = 'jp-QSession-group';
+      const heading = document.createElement('h3');
+      heading.className = 'jp-QSession-groupName';
+      const list = document.createElement('ul');
+      list.className = 'jp-QSession-sessions';
+      node.append(heading, list);
+      this._groups.set(group.key, node);
+    }
+    node.dataset.kernelId = group.kernelId ?? '';
+    const heading = node.querySelector('.jp-QSession-groupName') as HTMLElement;
+    heading.textContent = group.label;
+    heading.title = group.title;
+    return node;
+  }
+
+  private _actions: ISessionActions;
+  private _now: Clock;
+  private _retryAt: () => number | null;
+  private _settings: IPanelSettings;
+  private _status: HTMLElement;
+  private _problem: HTMLElement;
+  private _empty: HTMLElement;
+  private _list: HTMLElement;
+  private _rows = new Map<string, SessionRow>();
+  private _groups = new Map<string, HTMLElement>();
+}
+
+export namespace SessionsPanel {
+  export interface IOptions {
+    store?: SessionStore;
+    actions?: ISessionActions;
+    /** The clock countdowns are read from. */
+    now?: Clock;
+    /** When the event stream retries next, for the "Reconnecting in" message. */
+    retryAt?: () => number | null;
+    settings?: Partial<IPanelSettings>;
+  }
+}
+
+/**
+ * Make `parent`'s children exactly `children`, in order, moving only the
+ * nodes that are out of place (moving a node resets its scroll position).
+ */
+function placeChildren(parent: HTMLElement, children: HTMLElement[]): void {
+  children.forEach((child, index) => {
+    if (parent.children[index] !== child) {
+      parent.insertBefore(child, parent.children[index] ?? null);
+    }
+  });
+  while (parent.children.length > children.length) {
+    parent.lastElementChild!.remove();
   }
 }

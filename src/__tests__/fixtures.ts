@@ -1,0 +1,65 @@
+import type { JobModel, ServerInfo, SessionModel } from '../models';
+
+/**
+ * Test data shaped like the server's models, with only what a test cares
+ * about overridden.
+ */
+
+export const T0 = Date.parse('2025-01-01T12:00:00Z');
+
+/** ISO time `seconds` after T0. */
+export function at(seconds: number): string {
+  return new Date(T0 + seconds * 1000).toISOString();
+}
+
+export function makeJob(overrides: Partial<JobModel> = {}): JobModel {
+  return {
+    id: 'job-1',
+    status: 'QUEUED',
+    primitive: 'sampler',
+    created: at(0),
+    started: null,
+    finished: null,
+    queue_position: 1,
+    ...overrides
+  };
+}
+
+export function makeSession(
+  overrides: Partial<SessionModel> = {}
+): SessionModel {
+  return {
+    id: 'session-1',
+    kernel_id: 'kernel-aaaaaaaa-1111',
+    owner: 'alice',
+    provider: 'emulator',
+    backend: 'fake_brisbane',
+    mode: 'dedicated',
+    state: 'active',
+    accepting_jobs: true,
+    max_time: 3600,
+    interactive_timeout: 60,
+    started_at: at(0),
+    activated_at: at(0),
+    expires_at: at(3600),
+    interactive_expires_at: at(60),
+    closed_at: null,
+    ended_reason: null,
+    usage_seconds: 12,
+    registered_at: at(-10),
+    jobs: [],
+    ...overrides
+  };
+}
+
+export function makeInfo(overrides: Partial<ServerInfo> = {}): ServerInfo {
+  return {
+    version: '0.1.0',
+    api_version: '1',
+    provider: 'emulator',
+    user: 'alice',
+    can_write: true,
+    can_act_on_others: false,
+    ...overrides
+  };
+}

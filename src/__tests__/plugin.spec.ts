@@ -1,0 +1,56 @@
+import type { ISessionsAPI } from '../api';
+
+import plugin, { CommandIDs, loadServerInfo } from '../index';
+
+import { SessionStore } from '../model';
+
+import { makeInfo } from './fixtures';
+
+function apiAnswering(info: () => Promise<any>): ISessionsAPI {
+  return { info } as unknown as ISessionsAPI;
+}
+
+describe('the plugin', () => {
+  it('keeps its id and command', () => {
+    expect(plugin.id).toBe('jupyter-qsession:plugin');
+    expect(CommandIDs.open).toBe('qsession:open');
+  });
+});
+
+describe('loadServerInfo', () => {
+  it('stores what the user may do when the API versions match', async () => {
+    const store = new SessionStore();
+    await loadServerInfo(
+      apiAnswering(async () => makeInfo()),
+      store
+    );
+
+    expect(store.info).toEqual(makeInfo());
+    expect(store.problem).toBeNull();
+  });
+
+  it('says so when the server speaks another API version', async () => {
+    const store = new SessionStore();
+    await loadServerInfo(
+      apiAnswering(async () =>
+        makeInfo({ api_version: '2', version: '0.9.0' })
+      ),
+      store
+    );
+
+    expect(store.problem).toMatch(/API version 2; this sidebar speaks 1/);
+  });
+
+  it('says so when the server extension does not answer', async () => {
+    const store = new SessionStore();
+    await loadServerInfo(
+      apiAnswering(async () => {
+        throw new Error('Not Found');
+      }),
+      store
+    );
+
+    expect(store.info).toBeNull();
+    expect(store.problem).toMatch(/did not answer \(Not Found\)/);
+  });
+});

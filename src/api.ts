@@ -1,0 +1,101 @@
+import { ServerConnection } from '@jupyterlab/services';
+
+import type { ServerInfo, SessionList, SessionModel } from './models';
+
+import { requestAPI } from './request';
+
+/**
+ * The REST API version this frontend was written against; the server reports
+ * its own in `ServerInfo.api_version` (see jupyter_qsession/server/openapi.json).
+ */
+export const API_VERSION = '1';
+
+/**
+ * A short, readable reason for a failed call: the server's JSON `message`
+ * when it sent one, else the HTTP status (a 404 from a server without this
+ * extension answers an HTML page, which is no message to show anyone).
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ServerConnection.ResponseError) {
+    const message = error.message ?? '';
+    const readable =
+      message.length > 0 && message.length <= 300 && !/^\s*</.test(message);
+    if (readable) {
+      return message;
+    }
+    const { status, statusText } = error.response;
+    return `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The typed calls of the qsession REST API. The sidebar depends on this
+ * interface, so tests can hand it a fake or the real class over a mocked
+ * `requestAPI`.
+ *
+ * Actions answer the session as it is after the action; the sidebar does not
+ * apply that answer itself but waits for the event stream to report the
+ * change (data flows one way: server -> event -> UI).
+ */
+export interface ISessionsAPI {
+  /** Who is asking and what they may do. */
+  info(): Promise<ServerInfo>;
+  /** Every session the user may see (the event stream's snapshot says the same). */
+  sessions(): Promise<SessionModel[]>;
+  session(sessionId: string): Promise<SessionModel>;
+  /** Accept no new jobs; queued jobs still run, then the session closes. */
+  closeSession(sessionId: string): Promise<SessionModel>;
+  /** Cancel the queued jobs and end the session now; a running job finishes. */
+  cancelSession(sessionId: string): Promise<SessionModel>;
+  /** Cancel one job; answers the session the job belongs to. */
+  cancelJob(jobId: string): Promise<SessionModel>;
+}
+
+/**
+ * `ISessionsAPI` over the one REST client, `requestAPI`.
+ */
+export class SessionsAPI implements ISessionsAPI {
+  constructor(settings?: ServerConnection.ISettings) {
+    this._settings = settings ?? ServerConnection.makeSettings();
+  }
+
+  info(): Promise<ServerInfo> {
+    return this._get<ServerInfo>('info');
+  }
+
+  async sessions(): Promise<SessionModel[]> {
+    const list = await this._get<SessionList>('sessions');
+    return list.sessions;
+  }
+
+  session(sessionId: string): Promise<SessionModel> {
+    return this._get<SessionModel>(`sessions/${encodeURIComponent(sessionId)}`);
+  }
+
+  closeSession(sessionId: string): Promise<SessionModel> {
+    return this._post(`sessions/${encodeURIComponent(sessionId)}/close`);
+  }
+
+  cancelSession(sessionId: string): Promise<SessionModel> {
+    return this._post(`sessions/${encodeURIComponent(sessionId)}/cancel`);
+  }
+
+  cancelJob(jobId: string): Promise<SessionModel> {
+    return this._post(`jobs/${encodeURIComponent(jobId)}/cancel`);
+  }
+
+  private _get<T>(endPoint: string): Promise<T> {
+    return requestAPI<T>(endPoint, { method: 'GET' }, this._settings);
+  }
+
+  private _post(endPoint: string): Promise<SessionModel> {
+    return requestAPI<SessionModel>(
+      endPoint,
+      { method: 'POST' },
+      this._settings
+    );
+  }
+
+  private _settings: ServerConnection.ISettings;
+}

@@ -1,0 +1,148 @@
+import { Notification } from '@jupyterlab/apputils';
+
+import { IDisposable } from '@lumino/disposable';
+
+import { Signal } from '@lumino/signaling';
+
+import { Clock, formatCountdown, secondsUntil, Ticker } from './countdown';
+
+import { endedReasonLabel, sessionName } from './labels';
+
+import type { ISessionChange, SessionStore } from './model';
+
+import type { SessionModel } from './models';
+
+/**
+ * Where notifications go: JupyterLab's Notification API by default.
+ */
+export interface INotify {
+  info(message: string): void;
+  warning(message: string): void;
+}
+
+const jupyterNotifications: INotify = {
+  info: message => void Notification.info(message, { autoClose: 8000 }),
+  warning: message => void Notification.warning(message, { autoClose: false })
+};
+
+/**
+ * Reasons that end a session its user did not ask to end: worth a warning
+ * rather than an info.
+ */
+const UNEXPECTED_ENDS = new Set(['max_ttl', 'kernel_died', 'provider_lost']);
+
+/**
+ * Tells the user, once, when a session is about to reach its max TTL and
+ * when a session ends.
+ *
+ * Only what this page sees happen is notified: a session that arrives in a
+ * snapshot already ended, or already under the threshold, makes no
+ * notification (a reload must not replay old news). The max-TTL warning
+ * fires when a tick or an event finds the remaining time at or under the
+ * threshold after an earlier look found it above.
+ */
+export class SessionNotifier implements IDisposable {
+  constructor(options: SessionNotifier.IOptions) {
+    this._store = options.store;
+    this._now = options.now ?? Date.now;
+    this._notify = options.notify ?? jupyterNotifications;
+    this.warningThreshold = options.warningThreshold ?? 60;
+    this._store.sessionChanged.connect(this._onSessionChanged, this);
+    this._store.changed.connect(this.check, this);
+    options.ticker?.ticked.connect(this.check, this);
+  }
+
+  /** Seconds before the max TTL at which to warn. */
+  warningThreshold: number;
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Look at every live session's remaining max TTL now (called on each tick
+   * and each store change).
+   */
+  check(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const now = this._now();
+    for (const session of this._store.sessions()) {
+      const remaining =
+        session.state === 'closed'
+          ? null
+          : secondsUntil(session.expires_at, now);
+      const before = this._lastRemaining.get(session.id);
+      if (remaining === null) {
+        this._lastRemaining.delete(session.id);
+        continue;
+      }
+      this._lastRemaining.set(session.id, remaining);
+      const crossed =
+        before !== undefined &&
+        before > this.warningThreshold &&
+        remaining <= this.warningThreshold &&
+        remaining > 0;
+      if (crossed && !this._warned.has(session.id)) {
+        this._warned.add(session.id);
+        this._notify.warning(
+          `${capitalize(sessionName(session))} reaches its max TTL in ` +
+            `${formatCountdown(remaining)}; then it ends and jobs still queued will not run.`
+        );
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    Signal.disconnectReceiver(this);
+  }
+
+  private _onSessionChanged(_: SessionStore, change: ISessionChange): void {
+    const { previous, current, live } = change;
+    if (!live || current.state !== 'closed') {
+      return;
+    }
+    if (previous && previous.state === 'closed') {
+      return;
+    }
+    this._notifyEnded(current);
+  }
+
+  private _notifyEnded(session: SessionModel): void {
+    const message = `${capitalize(sessionName(session))} ended: ${endedReasonLabel(
+      session.ended_reason
+    )}.`;
+    if (session.ended_reason && UNEXPECTED_ENDS.has(session.ended_reason)) {
+      this._notify.warning(message);
+    } else {
+      this._notify.info(message);
+    }
+  }
+
+  private _store: SessionStore;
+  private _now: Clock;
+  private _notify: INotify;
+  private _lastRemaining = new Map<string, number>();
+  private _warned = new Set<string>();
+  private _isDisposed = false;
+}
+
+export namespace SessionNotifier {
+  export interface IOptions {
+    store: SessionStore;
+    /** Ticks between events so the threshold is noticed on time. */
+    ticker?: Ticker;
+    now?: Clock;
+    notify?: INotify;
+    warningThreshold?: number;
+  }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,371 @@
+import {
+  caretDownIcon,
+  caretRightIcon,
+  closeIcon,
+  LabIcon,
+  stopIcon
+} from '@jupyterlab/ui-components';
+
+import type { ISessionActions } from './actions';
+
+import { Clock, formatCountdown, formatUsage, secondsUntil } from './countdown';
+
+import { JobList } from './jobList';
+
+import { clockTime, endedReasonLabel, stateLabel } from './labels';
+
+import type { Permission } from './model';
+
+import type { SessionModel } from './models';
+
+import { patchTimeline, renderTimeline, sessionTimeline } from './timeline';
+
+/**
+ * What a row needs besides its session.
+ */
+export interface IRowContext {
+  permission: Permission;
+  /** Seconds of max TTL under which the countdown shows as a warning. */
+  warningThreshold: number;
+}
+
+/**
+ * One session in the sidebar (`li[data-session-id]`): header with backend,
+ * mode and state badge; max-TTL and (while active) interactive-TTL
+ * countdowns; QPU usage; why it ended; the "Close session" and "Cancel
+ * session" buttons; its jobs; and, when expanded, its timeline.
+ *
+ * `update` is called on every event for this session and re-reads all of it,
+ * so countdowns resync to the server's times; `tick` only advances the
+ * countdowns (and the timeline's right edge) with the clock.
+ */
+export class SessionRow {
+  constructor(session: SessionModel, options: SessionRow.IOptions) {
+    this._actions = options.actions;
+    this._now = options.now;
+    this._session = session;
+
+    const node = (this.node = document.createElement('li'));
+    node.className = 'jp-QSession-session';
+    node.dataset.sessionId = session.id;
+
+    this._header = element('div', 'jp-QSession-sessionHeader');
+    this._expand = document.createElement('button');
+    this._expand.type = 'button';
+    this._expand.className =
+      'jp-Button jp-mod-minimal jp-mod-small jp-QSession-expand';
+    this._expand.setAttribute('aria-label', 'Session details');
+    this._backend = element('span', 'jp-QSession-backend');
+    this._mode = element('span', 'jp-QSession-mode');
+    this._badge = element('span', 'jp-QSession-badge');
+    this._header.append(this._expand, this._backend, this._mode, this._badge);
+    this._header.addEventListener('click', () => {
+      this.expanded = !this.expanded;
+    });
+
+    const meta = element('div', 'jp-QSession-sessionMeta');
+    this._maxTtlBox = countdownBox('max TTL');
+    this._maxTtl = element('span', 'jp-QSession-maxTtl');
+    this._maxTtlBox.appendChild(this._maxTtl);
+    this._interactiveBox = countdownBox('idle in');
+    this._interactiveTtl = element('span', 'jp-QSession-interactiveTtl');
+    this._interactiveBox.appendChild(this._interactiveTtl);
+    this._usage = element('span', 'jp-QSession-usage');
+    meta.append(this._maxTtlBox, this._interactiveBox, this._usage);
+
+    this._ended = element('div', 'jp-QSession-endedReason');
+
+    this._actionsBar = element('div', 'jp-QSession-actions');
+    this._close = actionButton('Close session', closeIcon);
+    this._cancel = actionButton('Cancel session', stopIcon);
+    this._close.addEventListener('click', () =>
+      this._act(this._close, () => this._actions.closeSession(this._session))
+    );
+    this._cancel.addEventListener('click', () =>
+      this._act(this._cancel, () => this._actions.cancelSession(this._session))
+    );
+    this._actionsBar.append(this._close, this._cancel);
+
+    this._timelineBox = element('div', 'jp-QSession-details');
+    this._jobs = new JobList({
+      onCancel: job => this._actions.cancelJob(this._session, job)
+    });
+
+    node.append(
+      this._header,
+      meta,
+      this._ended,
+      this._actionsBar,
+      this._timelineBox,
+      this._jobs.node
+    );
+    this._renderExpanded();
+  }
+
+  readonly node: HTMLLIElement;
+
+  get session(): SessionModel {
+    return this._session;
+  }
+
+  /** Whether the timeline is shown; toggled by clicking the header. */
+  get expanded(): boolean {
+    return this._expanded;
+  }
+
+  set expanded(value: boolean) {
+    if (value === this._expanded) {
+      return;
+    }
+    this._expanded = value;
+    this._renderExpanded();
+  }
+
+  update(session: SessionModel, context: IRowContext): void {
+    // The store replaces a session's object only when an event changed it,
+    // so an unchanged object with the same context has nothing new to show.
+    if (
+      this._rendered &&
+      session === this._session &&
+      sameContext(context, this._context)
+    ) {
+      return;
+    }
+    this._rendered = true;
+    this._session = session;
+    this._context = context;
+    const closed = session.state === 'closed';
+
+    this.node.dataset.state = session.state;
+    this.node.classList.toggle('jp-mod-closed', closed);
+    this._header.title = `Session ${session.id}\nOwner: ${session.owner}\nProvider: ${session.provider}`;
+    this._backend.textContent = session.backend;
+    this._mode.textContent = session.mode;
+    this._badge.textContent = stateLabel(session.state);
+    this._badge.className = `jp-QSession-badge jp-mod-${session.state}`;
+    this._usage.textContent = `QPU ${formatUsage(session.usage_seconds)}`;
+    this._usage.title = 'QPU time used so far';
+
+    this._ended.hidden = !closed;
+    this._ended.textContent = closed
+      ? `Ended: ${endedReasonLabel(session.ended_reason)}` +
+        (session.closed_at ? ` at ${clockTime(session.closed_at)}` : '')
+      : '';
+
+    this._actionsBar.hidden = closed;
+    const { permission } = context;
+    setAllowed(
+      this._close,
+      permission,
+      session.accepting_jobs
+        ? { allowed: true }
+        : {
+            allowed: false,
+            reason:
+              'Closing: it accepts no new jobs and closes once its queued jobs ran'
+          },
+      'Accept no new jobs; queued jobs still run, then the session closes'
+    );
+    setAllowed(
+      this._cancel,
+      permission,
+      { allowed: true },
+      'Cancel queued jobs and end the session now; a running job finishes'
+    );
+
+    this._jobs.update(session.jobs, { showActions: !closed, permission });
+    this.tick();
+  }
+
+  /**
+   * Advance the countdowns (and an expanded timeline) to the clock's now.
+   */
+  tick(): void {
+    const session = this._session;
+    const now = this._now();
+    const closed = session.state === 'closed';
+
+    this._maxTtlBox.hidden =
+      closed || (!session.expires_at && session.max_time === null);
+    if (!this._maxTtlBox.hidden) {
+      const left = secondsUntil(session.expires_at, now);
+      setCountdown(
+        this._maxTtl,
+        left,
+        session.max_time,
+        this._context.warningThreshold
+      );
+      this._maxTtl.title =
+        left === null
+          ? 'The max TTL starts counting when the first job starts'
+          : `Max TTL: the session ends at ${clockTime(session.expires_at)}`;
+    }
+
+    this._interactiveBox.hidden =
+      session.state !== 'active' ||
+      (!session.interactive_expires_at && session.interactive_timeout === null);
+    if (!this._interactiveBox.hidden) {
+      const left = secondsUntil(session.interactive_expires_at, now);
+      setCountdown(this._interactiveTtl, left, session.interactive_timeout, 0);
+      this._interactiveTtl.title =
+        left === null
+          ? 'Interactive TTL: paused while a job is queued or running'
+          : `Interactive TTL: the session turns inactive at ${clockTime(
+              session.interactive_expires_at
+            )} unless a job comes`;
+    }
+
+    if (this._expanded) {
+      const timeline = sessionTimeline(session, now);
+      const shown = this._timelineBox.firstElementChild as HTMLElement | null;
+      if (!shown || !patchTimeline(shown, timeline)) {
+        this._timelineBox.replaceChildren(renderTimeline(timeline));
+      }
+    }
+  }
+
+  dispose(): void {
+    this.node.remove();
+  }
+
+  private _renderExpanded(): void {
+    const expanded = this._expanded;
+    this._expand.setAttribute('aria-expanded', String(expanded));
+    this._expand.title = expanded ? 'Hide the timeline' : 'Show the timeline';
+    const icon = expanded ? caretDownIcon : caretRightIcon;
+    this._expand.replaceChildren(
+      icon.element({ tag: 'span', className: 'jp-QSession-buttonIcon' })
+    );
+    this.node.classList.toggle('jp-mod-expanded', expanded);
+    this._timelineBox.hidden = !expanded;
+    if (expanded) {
+      this.tick();
+    } else {
+      this._timelineBox.replaceChildren();
+    }
+  }
+
+  private _act(
+    button: HTMLButtonElement,
+    action: () => Promise<boolean>
+  ): void {
+    button.disabled = true;
+    button.classList.add('jp-mod-busy');
+    void action().finally(() => {
+      button.classList.remove('jp-mod-busy');
+      // Re-derive from the current state rather than blindly re-enabling.
+      this._rendered = false;
+      this.update(this._session, this._context);
+    });
+  }
+
+  private _actions: ISessionActions;
+  private _now: Clock;
+  private _session: SessionModel;
+  private _context: IRowContext = {
+    permission: { allowed: false, reason: '' },
+    warningThreshold: 60
+  };
+  private _expanded = false;
+  private _rendered = false;
+  private _header: HTMLElement;
+  private _expand: HTMLButtonElement;
+  private _backend: HTMLElement;
+  private _mode: HTMLElement;
+  private _badge: HTMLElement;
+  private _maxTtlBox: HTMLElement;
+  private _maxTtl: HTMLElement;
+  private _interactiveBox: HTMLElement;
+  private _interactiveTtl: HTMLElement;
+  private _usage: HTMLElement;
+  private _ended: HTMLElement;
+  private _actionsBar: HTMLElement;
+  private _close: HTMLButtonElement;
+  private _cancel: HTMLButtonElement;
+  private _timelineBox: HTMLElement;
+  private _jobs: JobList;
+}
+
+export namespace SessionRow {
+  export interface IOptions {
+    actions: ISessionActions;
+    now: Clock;
+  }
+}
+
+function sameContext(a: IRowContext, b: IRowContext): boolean {
+  const reason = (p: Permission) => (p.allowed ? '' : p.reason);
+  return (
+    a.warningThreshold === b.warningThreshold &&
+    a.permission.allowed === b.permission.allowed &&
+    reason(a.permission) === reason(b.permission)
+  );
+}
+
+function element(tag: string, className: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.className = className;
+  return node;
+}
+
+function countdownBox(label: string): HTMLElement {
+  const box = element('span', 'jp-QSession-countdown');
+  box.appendChild(element('span', 'jp-QSession-countdownLabel')).textContent =
+    label;
+  return box;
+}
+
+function actionButton(label: string, icon: LabIcon): HTMLButtonElement {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'jp-Button jp-mod-minimal jp-mod-small jp-QSession-action';
+  button.setAttribute('aria-label', label);
+  button.appendChild(
+    icon.element({ tag: 'span', className: 'jp-QSession-buttonIcon' })
+  );
+  button.appendChild(element('span', 'jp-QSession-actionLabel')).textContent =
+    label;
+  return button;
+}
+
+/**
+ * Enable `button` when both the user's right and the session's state allow
+ * it; otherwise disable it with the first reason as its tooltip.
+ */
+function setAllowed(
+  button: HTMLButtonElement,
+  permission: Permission,
+  state: Permission,
+  whatItDoes: string
+): void {
+  if (button.classList.contains('jp-mod-busy')) {
+    return;
+  }
+  const refusal = !permission.allowed
+    ? permission
+    : !state.allowed
+      ? state
+      : null;
+  button.disabled = refusal !== null;
+  button.title = refusal ? refusal.reason : whatItDoes;
+}
+
+/**
+ * Show `left` seconds; or, before the countdown started, the full `total`
+ * marked `jp-mod-notStarted`.
+ */
+function setCountdown(
+  node: HTMLElement,
+  left: number | null,
+  total: number | null,
+  warningThreshold: number
+): void {
+  const notStarted = left === null;
+  node.textContent = formatCountdown(left ?? total ?? 0);
+  node.classList.toggle('jp-mod-notStarted', notStarted);
+  node.classList.toggle(
+    'jp-mod-warning',
+    !notStarted && left! > 0 && left! <= warningThreshold
+  );
+  node.classList.toggle('jp-mod-expired', left === 0);
+}
