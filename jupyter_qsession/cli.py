@@ -51,6 +51,11 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
     emulator = settings.build(api_key=args.token)
 
     async def main() -> None:
+        # Signal handlers first: whoever reads the URL line may stop us right away.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
         url = emulator.start(args.port)
         print(url, flush=True)
         print(f"API key: {emulator.api_key}", flush=True)
@@ -59,10 +64,6 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
             f"service = runtime_service({url!r}, {emulator.api_key!r})",
             flush=True,
         )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         emulator.stop()
 

@@ -4,12 +4,22 @@
 world and exposes JupyterLab's JavaScript objects through `window`.
 """
 
+import tempfile
+from pathlib import Path
+
 from jupyterlab.galata import configure_jupyter_server
 
 configure_jupyter_server(c)  # noqa: F821
 
 # CI and the development containers run as root.
 c.ServerApp.allow_root = True  # noqa: F821
+
+# A fresh registry per run, and an emulator whose first job queues for 1 s and whose jobs run
+# for 20 s, so a test sees a job running (the session active, its TTL ticking) with another
+# queued behind it.
+c.QSessionApp.registry_path = str(Path(tempfile.mkdtemp()) / "sessions.sqlite")  # noqa: F821
+c.QSessionEmulator.queue_wait = 1  # noqa: F821
+c.QSessionEmulator.job_overhead = 20  # noqa: F821
 
 # Uncomment to set the server log level to debug.
 # c.ServerApp.log_level = "DEBUG"
