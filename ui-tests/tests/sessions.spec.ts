@@ -19,6 +19,10 @@ jobs = [SamplerV2().run([isa], shots=10) for _ in range(2)]
 print("SESSION", session.session_id)`;
 
 test.describe('sessions sidebar', () => {
+  // Galata's session/kernel tracking routes every URL containing /api/sessions, ours
+  // (/qsession/api/sessions/...) included, and expects Jupyter session models back.
+  test.use({ sessions: null, kernels: null });
+
   test.beforeEach(async ({ page }) => {
     await page.evaluate(async () => {
       await window.jupyterapp.commands.execute('qsession:open');
@@ -43,8 +47,12 @@ test.describe('sessions sidebar', () => {
     const row = panel.locator(`[data-session-id="${sessionId}"]`);
     await expect(row).toBeVisible();
     await expect(
-      panel.locator('.jp-QSession-group', { has: row }).locator('.jp-QSession-groupName')
-    ).toContainText('vqe.ipynb');
+      panel
+        .locator('.jp-QSession-group', {
+          has: page.locator(`[data-session-id="${sessionId}"]`)
+        })
+        .locator('.jp-QSession-groupName')
+    ).toContainText('.ipynb'); // the notebook's name, from the Jupyter sessions API
     await expect(row.locator('.jp-QSession-backend')).toHaveText('fake_manila');
 
     // The first job starts after the 1 s queue: the session turns active and its max TTL ticks.
@@ -68,14 +76,12 @@ test.describe('sessions sidebar', () => {
     await expect(row.getByRole('button', { name: 'Cancel session' })).toBeHidden();
 
     // ... and on the service, as the server reports it.
-    const service = await page.evaluate(async id => {
-      const settings = window.jupyterapp.serviceManager.serverSettings;
-      const response = await fetch(
-        `${settings.baseUrl}qsession/api/sessions/${id}`,
-        { headers: { Authorization: `token ${settings.token}` } }
-      );
-      return response.json();
-    }, sessionId);
+    const baseUrl = await page.evaluate(
+      () => window.jupyterapp.serviceManager.serverSettings.baseUrl
+    );
+    const response = await page.request.get(`${baseUrl}qsession/api/sessions/${sessionId}`);
+    expect(response.status()).toBe(200);
+    const service = await response.json();
     expect(service.state).toBe('closed');
     expect(service.ended_reason).toBe('cancelled');
     expect(service.jobs.map((job: { status: string }) => job.status).sort()).toEqual([
@@ -88,8 +94,10 @@ test.describe('sessions sidebar', () => {
   test('the sidebar renders in the dark theme', async ({ page }) => {
     await page.notebook.runCell(0, true);
     await page.notebook.runCell(1, true);
+    const output = await page.notebook.getCellTextOutput(1);
+    const sessionId = /SESSION (\w+)/.exec((output ?? []).join('\n'))![1];
     const panel = page.locator('#qsession-panel');
-    await expect(panel.locator('[data-session-id]')).toHaveCount(1);
+    await expect(panel.locator(`[data-session-id="${sessionId}"]`)).toBeVisible();
 
     const light = await panel.evaluate(node => getComputedStyle(node).backgroundColor);
     await page.theme.setDarkTheme();
