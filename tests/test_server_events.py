@@ -102,3 +102,24 @@ async def test_new_registrations_and_user_actions_are_pushed_too(lab, kernel):
 
 async def test_the_embedded_emulator_pushes_so_nothing_polls(lab):
     assert lab.manager.provider.pushes and lab.manager._poller is None
+
+
+async def test_sessions_queued_behind_hear_that_the_queue_moved(lab, kernel):
+    first, second = await lab.open_session(), await lab.open_session()
+    await lab.register(kernel, first.session_id)
+    await lab.register(kernel, second.session_id)
+    await lab.submit(first)
+    behind = await lab.submit(second)
+    _, body = await lab.api(f"sessions/{second.session_id}")
+    assert body["jobs"][0]["queue_position"] == 2
+    socket = await lab.socket()
+    await receive(socket)  # snapshot
+
+    await lab.advance(QUEUE_WAIT)  # the first session's job starts: the queue moves
+    events = {}
+    for _ in range(2):
+        event = await receive(socket)
+        events[event["session"]["id"]] = event
+    moved = events[second.session_id]["session"]["jobs"][0]
+    assert (moved["id"], moved["status"], moved["queue_position"]) == (behind, "QUEUED", 1)
+    socket.close()

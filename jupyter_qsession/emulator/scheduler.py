@@ -49,6 +49,9 @@ from .models import (
 DEFAULT_INTERACTIVE_TTL = 60
 MAX_TTL_LIMIT = 8 * 60 * 60
 PLANS = ("open", "paid")
+# When a queue moves, the sessions with a job this close to its head hear of their new positions;
+# sessions further back see theirs with their own next change.
+QUEUE_PUSH_DEPTH = 100
 
 
 class QueueScheduler:
@@ -78,6 +81,8 @@ class QueueScheduler:
         # status or a TTL reset), once per command or clock advance: the push to the bridge.
         self.listeners: list[Callable[[set[str]], None]] = []
         self._changed: set[str] = set()
+        # Backends whose queue moved: the sessions queued near its head are told (positions).
+        self._moved: set[str] = set()
         self.jobs: dict[str, Job] = {}
         self.sessions: dict[str, Session] = {}
         # Indexes so that each event costs O(pending work), not O(all jobs ever submitted).
@@ -334,6 +339,11 @@ class QueueScheduler:
         return max(free, job.eligible_at), job
 
     def _notify(self) -> None:
+        for backend in self._moved:
+            for queued in self.queued(backend)[:QUEUE_PUSH_DEPTH]:
+                if queued.session_id is not None:
+                    self._changed.add(queued.session_id)
+        self._moved.clear()
         if not self._changed:
             return
         changed, self._changed = self._changed, set()
@@ -345,6 +355,7 @@ class QueueScheduler:
         job.status = RUNNING
         job.started = at
         del self._queued[job.id]
+        self._moved.add(job.backend)
         self._running[job.backend] = job
         session = self.sessions.get(job.session_id) if job.session_id else None
         if session is not None:
@@ -366,7 +377,8 @@ class QueueScheduler:
         job.status = status
         job.reason = reason
         job.finished = at
-        self._queued.pop(job.id, None)
+        if self._queued.pop(job.id, None) is not None:
+            self._moved.add(job.backend)
         self._ready_at.pop(job.id, None)
         session = self.sessions.get(job.session_id) if job.session_id else None
         if session is None:
