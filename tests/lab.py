@@ -174,6 +174,13 @@ class Lab:
             headers={KERNEL_TOKEN_HEADER: self.token(kernel_id) if token is None else token},
         )
 
+    async def kernel_with_a_queued_job(self):
+        """A kernel, a session registered under it, and one job queued in the session."""
+        kernel = await self.start_kernel()
+        session = await self.open_session()
+        await self.register(kernel, session.session_id)
+        return kernel, session, await self.submit(session)
+
     # ----------------------------------------------------------------- the client, as in a kernel
     async def open_session(self, mode: str = "dedicated", max_time: int | None = None):
         kind = Session if mode == "dedicated" else Batch

@@ -12,15 +12,7 @@ HOSTILE_IDS = ["..%2F..%2Fetc", "%00", "x" * 5000, "%3Cscript%3E", "'%20OR%201=1
 @pytest.fixture
 def registered(lab, jp_asyncio_loop):
     """A kernel and an open session registered under it, with one queued job."""
-
-    async def make():
-        kernel = await lab.start_kernel()
-        session = await lab.open_session()
-        await lab.register(kernel, session.session_id)
-        job = await lab.submit(session)
-        return kernel, session, job
-
-    return jp_asyncio_loop.run_until_complete(make())
+    return jp_asyncio_loop.run_until_complete(lab.kernel_with_a_queued_job())
 
 
 async def unchanged(lab, session_id: str, before: dict) -> None:

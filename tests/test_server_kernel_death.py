@@ -19,10 +19,7 @@ def jp_server_config(tmp_path, lab_clock):
 
 
 async def test_a_kernel_that_dies_for_good_closes_its_sessions(lab):
-    kernel = await lab.start_kernel()
-    session = await lab.open_session()
-    await lab.register(kernel, session.session_id)
-    await lab.submit(session)
+    kernel, session, _ = await lab.kernel_with_a_queued_job()
     os.kill(lab.serverapp.kernel_manager.get_kernel(kernel).provisioner.pid, signal.SIGKILL)
     for _ in range(500):  # the restarter polls every time_to_dead
         if not lab.manager.get(session.session_id).accepting_jobs:

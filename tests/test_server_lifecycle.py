@@ -24,15 +24,8 @@ async def eventually(check, timeout: float = 15.0):
 @pytest.fixture
 def opened(lab, jp_asyncio_loop):
     """A kernel with a registered session holding one queued job."""
-
-    async def make():
-        kernel = await lab.start_kernel()
-        session = await lab.open_session()
-        await lab.register(kernel, session.session_id)
-        job = await lab.submit(session)
-        return kernel, session.session_id, job
-
-    return jp_asyncio_loop.run_until_complete(make())
+    kernel, session, job = jp_asyncio_loop.run_until_complete(lab.kernel_with_a_queued_job())
+    return kernel, session.session_id, job
 
 
 def state(lab, session_id):
