@@ -59,9 +59,7 @@ class SessionManager:
             await self.provider.start(self._on_provider_change)
             for session in self.registry.load():
                 self.sessions[session.id] = session
-            for session in list(self.sessions.values()):
-                if session.state != "closed":
-                    await self._refresh_quietly(session.id)
+            await self._refresh_open()
             if not self.provider.pushes:
                 self._poller = asyncio.ensure_future(self._poll())
         finally:
@@ -221,9 +219,13 @@ class SessionManager:
     async def _poll(self) -> None:
         while True:
             await asyncio.sleep(self.refresh_interval)
-            for session in list(self.sessions.values()):
-                if session.state != "closed":
-                    await self._refresh_quietly(session.id)
+            await self._refresh_open()
+
+    async def _refresh_open(self) -> None:
+        """Re-read every session that has not ended (at start, and per poll)."""
+        for session in list(self.sessions.values()):
+            if session.state != "closed":
+                await self._refresh_quietly(session.id)
 
     def _live(self, session_id: str) -> SessionModel:
         session = self.get(session_id)
