@@ -197,17 +197,11 @@ class Lab:
     async def advance(self, seconds: float) -> None:
         """Move the emulator's manual clock, one event at a time, waiting for simulations so
         jobs end exactly at their emulated time; then let the manager catch up."""
-        clock, scheduler = self.emulator.clock, self.emulator.scheduler
-        target = clock.now() + seconds
+        target = self.emulator.clock.now() + seconds
         while True:
             await self._simulations()
-            due = scheduler.advance()
-            if due is None or due > target:
+            if not self.emulator.step_towards(target):
                 break
-            clock.advance(max(0.0, due - clock.now()))
-            self.emulator.reschedule()
-        clock.advance(max(0.0, target - clock.now()))
-        self.emulator.reschedule()
         await self._simulations()
         await self.manager.settled()
 

@@ -73,18 +73,11 @@ class EmulatorThread:
         Before each step it waits for running simulations to finish, so every job completes at
         exactly its emulated end and the outcome never depends on how fast this machine is.
         """
-        clock = self.emulator.clock
-        scheduler = self.emulator.scheduler
-        target = clock.now() + seconds
+        target = self.emulator.clock.now() + seconds
         while True:
             self._wait_settled()
-            due = self.call(scheduler.advance)
-            if due is None or due > target:
+            if not self.call(self.emulator.step_towards, target):
                 break
-            clock.advance(max(0.0, due - clock.now()))
-            self.call(self.emulator.reschedule)
-        clock.advance(max(0.0, target - clock.now()))
-        self.call(self.emulator.reschedule)
         self._wait_settled()
 
     def _wait_settled(self, timeout: float = 60.0) -> None:

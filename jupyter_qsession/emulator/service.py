@@ -148,6 +148,17 @@ class Emulator:
         self.scheduler.result_ready(job_id, result, error)
         self.reschedule()
 
+    # ----------------------------------------------------------------- manual clocks
+    def step_towards(self, target: float) -> bool:
+        """Move a manual clock to the next scheduler event if it is due by ``target`` and
+        return True; else move it to ``target`` and return False. Call it only once running
+        simulations have settled, so every job ends exactly at its emulated time."""
+        due = self.scheduler.advance()
+        reached = due is None or due > target
+        self.clock.advance(max(0.0, (target if reached else due) - self.clock.now()))
+        self.reschedule()
+        return not reached
+
     # ----------------------------------------------------------------- waking up
     def _on_clock_jump(self) -> None:
         if self._loop is not None:
