@@ -10,7 +10,7 @@ export interface ErrorModel {
 export interface JobModel {
   id: string;
   status: 'QUEUED' | 'RUNNING' | 'DONE' | 'ERROR' | 'CANCELLED';
-  /** 'sampler' or 'estimator' (the program id). */
+  /** 'sampler', 'estimator' or 'executor' (the program id). */
   primitive: string | null;
   created: string | null;
   /** When it started running on the QPU. */

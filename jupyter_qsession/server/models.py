@@ -35,7 +35,9 @@ class JobModel(_Model):
 
     id: str
     status: JobStatus
-    primitive: str | None = Field(description="'sampler' or 'estimator' (the program id).")
+    primitive: str | None = Field(
+        description="'sampler', 'estimator' or 'executor' (the program id)."
+    )
     created: str | None
     started: str | None = Field(description="When it started running on the QPU.")
     finished: str | None
