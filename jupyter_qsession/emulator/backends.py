@@ -88,6 +88,16 @@ class BackendCatalog:
     def num_qubits(self, name: str) -> int:
         return int(self._config(name)["n_qubits"])
 
+    def limits(self, name: str) -> tuple[int | None, int | None]:
+        """``(max_shots, max_experiments)`` of the backend's configuration (None: no limit)."""
+        conf = self._config(name)
+        return conf.get("max_shots"), conf.get("max_experiments")
+
+    def rep_delay_range(self, name: str) -> tuple[float, float] | None:
+        """Seconds: the range a request's ``rep_delay`` must fall in (µs in the snapshot)."""
+        bounds = self._config(name).get("rep_delay_range")
+        return None if not bounds else (float(bounds[0]) * 1e-6, float(bounds[1]) * 1e-6)
+
     def rep_delay(self, name: str) -> float:
         """Seconds between shots: the backend's default repetition delay."""
         micros = self._config(name).get("default_rep_delay")

@@ -18,7 +18,7 @@ from .auth import TokenIssuer
 from .backends import BackendCatalog
 from .clock import Clock, WallClock
 from .errors import BadRequest
-from .executor import PrimitiveRunner
+from .executor import PreparedJob, PrimitiveRunner
 from .handlers import routes
 from .models import Job
 from .scheduler import DEFAULT_INTERACTIVE_TTL, MAX_TTL_LIMIT, QueueScheduler
@@ -111,9 +111,9 @@ class Emulator:
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise BadRequest("tags must be a list of strings.")
         prepared = self.runner.prepare(str(body.get("program_id")), backend, body.get("params"))
-        duration = self.job_overhead + (
-            prepared.num_circuits * prepared.shots * self.catalog.rep_delay(backend)
-        )
+        self._check_limits(backend, prepared)
+        rep_delay = prepared.rep_delay or self.catalog.rep_delay(backend)
+        duration = self.job_overhead + prepared.num_circuits * prepared.shots * rep_delay
         job = self.scheduler.submit(
             backend=backend,
             program_id=prepared.program_id,
@@ -127,12 +127,31 @@ class Emulator:
         )
         return job
 
+    def _check_limits(self, backend: str, prepared: PreparedJob) -> None:
+        """The backend's own limits, as its configuration states them (400 naming the limit)."""
+        max_shots, max_experiments = self.catalog.limits(backend)
+        if max_shots is not None and prepared.shots > max_shots:
+            raise BadRequest(f"{prepared.shots} shots exceed {backend}'s max_shots of {max_shots}.")
+        if max_experiments is not None and prepared.num_circuits > max_experiments:
+            raise BadRequest(
+                f"{prepared.num_circuits} circuits exceed {backend}'s max_experiments of "
+                f"{max_experiments}."
+            )
+        bounds = self.catalog.rep_delay_range(backend)
+        if prepared.rep_delay is not None and bounds is not None:
+            low, high = bounds
+            if not low <= prepared.rep_delay <= high:
+                raise BadRequest(
+                    f"rep_delay {prepared.rep_delay} s is outside {backend}'s rep_delay_range "
+                    f"[{low}, {high}] s."
+                )
+
     # ----------------------------------------------------------------- execution
     def _execute(self, job: Job) -> None:
         """The scheduler started ``job`` on its QPU: compute its result on a worker thread."""
         prepared, job.payload = job.payload, None
         job_id, loop = job.id, self._loop
-        future = self.runner.run(prepared)
+        future = self.runner.run(prepared, job.started, job.started + job.duration)
 
         def done(fut: Any) -> None:
             try:
