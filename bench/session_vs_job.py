@@ -3,13 +3,15 @@
 Run: ``python bench/session_vs_job.py``. Every figure is a ratio against a baseline measured in
 the same run:
 
-1. Queue wait. The seed's VQE (COBYLA over an ``EstimatorV2`` cost, 30 iterations) runs in job
-   mode and in a session against the emulator with a fixed emulated queue. Printed: the total
-   queue wait of each mode and ``session wait / one queue wait`` (physical limit 1.0: only
-   the session's first job queues; goal <= 1.1). Emulated time runs ``--scale`` times faster
-   than wall time so the run takes seconds; waits are read from the jobs' own timestamps.
+1. Queue wait. The seed's VQE (COBYLA over the client-side ``Estimator``'s cost, 30 iterations:
+   program ``executor``) runs in job mode and in a session against the emulator with a fixed
+   emulated queue. Printed: the total queue wait of each mode and ``session wait / one queue
+   wait`` (physical limit 1.0: only the session's first job queues; goal <= 1.1). Emulated time
+   runs ``--scale`` times faster than wall time so the run takes seconds; waits are read from
+   the jobs' own timestamps.
 2. Per-job cost. The same estimator job, repeated, through the emulator (queue and QPU time
-   compressed to ~0) and in qiskit-ibm-runtime's local testing mode on ``FakeManilaV2``.
+   compressed to ~0) and in qiskit-ibm-runtime's local testing mode on ``FakeManilaV2``, for
+   the client-side ``Estimator`` (program ``executor``) and the deprecated ``EstimatorV2``.
    Printed: wall time per job of each and the ratio emulator / local (goal <= 1.5).
 """
 
@@ -29,6 +31,7 @@ sys.path.insert(0, REPO)
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from qiskit_ibm_runtime import EstimatorV2, Session  # noqa: E402
+from qiskit_ibm_runtime.executor_estimator import Estimator  # noqa: E402
 from qiskit_ibm_runtime.fake_provider import FakeManilaV2  # noqa: E402
 
 from jupyter_qsession.emulator import Emulator, EmulatorThread, WallClock, runtime_service  # noqa: E402
@@ -55,17 +58,18 @@ def queue_wait_bench(iterations: int, queue_wait: float, scale: float) -> None:
         ansatz, hamiltonian = vqe_pub(backend)
 
         start = time.perf_counter()
-        job_jobs = run_vqe(EstimatorV2(mode=backend), ansatz, hamiltonian, iterations)
+        job_jobs = run_vqe(Estimator(mode=backend), ansatz, hamiltonian, iterations)
         job_wall = time.perf_counter() - start
 
         start = time.perf_counter()
         with Session(backend=backend) as session:
-            session_jobs = run_vqe(EstimatorV2(mode=session), ansatz, hamiltonian, iterations)
+            session_jobs = run_vqe(Estimator(mode=session), ansatz, hamiltonian, iterations)
         session_wall = time.perf_counter() - start
         job_wait, session_wait = total_queue_wait(job_jobs), total_queue_wait(session_jobs)
 
     print(
-        f"VQE, {len(job_jobs)} / {len(session_jobs)} jobs, emulated queue {queue_wait:g} s, "
+        f"VQE (Estimator, program executor), {len(job_jobs)} / {len(session_jobs)} jobs, "
+        f"emulated queue {queue_wait:g} s, "
         f"time x{scale:g}"
     )
     print(
@@ -97,7 +101,11 @@ def overhead_bench(repeats: int) -> None:
     local_backend = FakeManilaV2()
     ansatz, hamiltonian = vqe_pub(local_backend)
     params = np.random.default_rng(1).uniform(-np.pi, np.pi, ansatz.num_parameters)
-    local = per_job(EstimatorV2(mode=local_backend), (ansatz, hamiltonian, params), repeats)
+    generations = {"Estimator (executor)": Estimator, "EstimatorV2": EstimatorV2}
+    local = {
+        name: per_job(cls(mode=local_backend), (ansatz, hamiltonian, params), repeats)
+        for name, cls in generations.items()
+    }
 
     # QPU and queue time compressed away (TTLs stretched so the session outlives the run):
     # what is left is the emulator's own cost per job.
@@ -108,24 +116,29 @@ def overhead_bench(repeats: int) -> None:
         interactive_ttl=10**9,
         max_ttl_limit=10**9,
     )
+    emulated: dict[str, tuple[float, float]] = {}
     with EmulatorThread(emulator) as emu:
         backend = runtime_service(emu.url, emulator.api_key).backend("fake_manila")
         ansatz, hamiltonian = vqe_pub(backend)
         pub = (ansatz, hamiltonian, params)
-        with Session(backend=backend) as session:
-            in_session = per_job(EstimatorV2(mode=session), pub, repeats)
-        in_job_mode = per_job(EstimatorV2(mode=backend), pub, repeats)
+        for name, cls in generations.items():
+            with Session(backend=backend) as session:
+                in_session = per_job(cls(mode=session), pub, repeats)
+            emulated[name] = in_session, per_job(cls(mode=backend), pub, repeats)
 
     print(f"Per-job wall time, same estimator job on fake_manila, mean of {repeats}")
-    print(f"  local testing mode (baseline):   {local * 1000:7.1f} ms")
-    print(
-        f"  emulator, session mode:          {in_session * 1000:7.1f} ms  "
-        f"ratio {in_session / local:.2f}   (goal <= 1.5)"
-    )
-    print(
-        f"  emulator, job mode:              {in_job_mode * 1000:7.1f} ms  "
-        f"ratio {in_job_mode / local:.2f}   (client polls job-mode jobs every 0.5 s)"
-    )
+    for name in generations:
+        in_session, in_job_mode = emulated[name]
+        print(f"  {name}")
+        print(f"    local testing mode (baseline): {local[name] * 1000:7.1f} ms")
+        print(
+            f"    emulator, session mode:        {in_session * 1000:7.1f} ms  "
+            f"ratio {in_session / local[name]:.2f}   (goal <= 1.5)"
+        )
+        print(
+            f"    emulator, job mode:            {in_job_mode * 1000:7.1f} ms  "
+            f"ratio {in_job_mode / local[name]:.2f}   (client polls job-mode jobs every 0.5 s)"
+        )
 
 
 def main() -> None:

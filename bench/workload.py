@@ -1,4 +1,4 @@
-"""The seed's iterative workload: COBYLA minimising an EstimatorV2 cost function (a tiny VQE)."""
+"""The seed's iterative workload: COBYLA minimising an estimator's cost function (a tiny VQE)."""
 
 from __future__ import annotations
 

@@ -139,3 +139,14 @@ def test_malformed_executor_params_are_a_400(rest, params, message):
     )
     assert reply.status_code == 400
     assert message in reply.json()["message"]
+
+
+def test_estimator_mitigation_runs_client_side_on_the_emulators_samples(emu, backend, zz_pub):
+    """TREX and gate twirling are the client's post-processing of executor samples."""
+    estimator = Estimator(mode=backend)
+    estimator.options.resilience.measure_mitigation = True
+    estimator.options.twirling.enable_gates = True
+    job = estimator.run([zz_pub])
+    emu.advance(QUEUE_WAIT + 3600)
+    assert job.status() == "DONE"
+    assert 0.8 < float(job.result()[0].data.evs) <= 1.1
