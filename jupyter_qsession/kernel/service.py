@@ -8,10 +8,12 @@ Quantum account, are used. Every failure becomes a :class:`MagicError` with one 
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from ..emulator.client import TOKEN_ENV, URL_ENV
@@ -37,7 +39,8 @@ def connect() -> Any:
         from ..emulator.client import runtime_service
 
         _probe(os.environ[URL_ENV])
-        return call(runtime_service)
+        with _without_token_notice():
+            return call(runtime_service)
     from qiskit_ibm_runtime import QiskitRuntimeService
 
     try:
@@ -48,6 +51,24 @@ def connect() -> Any:
             f"with jupyter-qsession, set ${URL_ENV}/${TOKEN_ENV} to a `jupyter qsession "
             "emulator`, or save an IBM Quantum account."
         ) from None
+
+
+@contextmanager
+def _without_token_notice() -> Iterator[None]:
+    """Drop the client's "Loading account with the given token" WARNING while we construct the
+    service: the token is the emulator's key, passed on purpose, and the notice would otherwise
+    be the first output of a kernel's first ``%%qsession`` cell. Only that message, only on
+    the logger that emits it, only for the construction."""
+    service_logger = logging.getLogger("qiskit_ibm_runtime.qiskit_runtime_service")
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Loading account with the given token")
+
+    service_logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        service_logger.removeFilter(keep)
 
 
 def _probe(url: str, timeout: float = 5.0) -> None:
