@@ -2,8 +2,10 @@
 
 ``%%qsession [--backend NAME] [--max-time 15m] [--mode session|batch] [--new] [--close]``
 opens the kernel's session (or reuses the open one), defines ``session``, ``backend`` and
-``service``, and runs the cell inside qiskit-ibm-runtime's own session context, so
-``SamplerV2()`` and ``EstimatorV2()`` created without a mode run in the session.
+``service``, and runs the cell inside qiskit-ibm-runtime's own session context, so primitives
+created in the cell without a mode run in the session: the client-side ``Sampler``,
+``Estimator`` (``qiskit_ibm_runtime.executor_sampler``/``executor_estimator``) and ``Executor``
+as well as the deprecated ``SamplerV2`` and ``EstimatorV2``.
 
 ``%qsession [status|list|close|cancel|use ID]`` inspects or ends it.
 """
@@ -19,8 +21,8 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from .bridge import BridgeClient, BridgeError
 from .current import KernelSessions
 from .durations import BadDuration, parse_duration
-from .service import MagicError, parallel
-from .status import SessionStatus
+from .service import MagicError, call, parallel
+from .status import SessionStatus, job_counts
 
 LINE_USAGE = "Usage: %qsession [status | list | close | cancel | use SESSION_ID]"
 
@@ -97,10 +99,11 @@ class QSessionMagics(Magics):
             raise MagicError(LINE_USAGE)
 
     def _list(self) -> None:
+        """This kernel's sessions as the lab server lists them, each with its jobs counted by
+        primitive and status, oldest first."""
         bridge = BridgeClient.from_kernel()
         if bridge is None:
-            live = self.sessions.current
-            print(f"{live.id} on {live.backend.name}" if live else "No session in this kernel.")
+            self._list_current()
             return
         try:
             sessions = bridge.sessions()
@@ -112,7 +115,22 @@ class QSessionMagics(Magics):
             state = session["state"] if session["accepting_jobs"] else "closing"
             if session["state"] == "closed":
                 state = f"closed ({session['ended_reason']})"
-            print(f"{session['id']}  {session['backend']}  {session['mode']}  {state}")
+            counts = job_counts((job["primitive"], job["status"]) for job in session["jobs"][::-1])
+            print(
+                f"{session['id']}  {session['backend']}  {session['mode']}  {state}  jobs: {counts}"
+            )
+
+    def _list_current(self) -> None:
+        """Outside a lab no server keeps this kernel's sessions: its current one, as the
+        service lists it."""
+        live = self.sessions.current
+        if live is None:
+            print("No session in this kernel.")
+            return
+        jobs = call(self.sessions.service.jobs, session_id=live.id, limit=100)[::-1]
+        statuses = parallel(*[job.status for job in jobs])
+        counts = job_counts(zip([job.primitive_id for job in jobs], statuses, strict=True))
+        print(f"{live.id} on {live.backend.name}  jobs: {counts}")
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -1,5 +1,6 @@
 """The status a ``%%qsession`` cell leaves in its output: backend, state, TTL left, the cell's
-jobs, with close/cancel buttons (ipywidgets); plain text where widgets cannot render.
+jobs by primitive and status, with close/cancel buttons (ipywidgets); plain text where widgets
+cannot render.
 
 The widget refreshes itself from the service every ``interval`` seconds on a daemon thread
 while its session is open; only the newest status of a kernel stays live.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -28,8 +30,20 @@ def time_left(details: dict[str, Any], now: datetime | None = None) -> float | N
     return max(0.0, max_time - (now - start).total_seconds())
 
 
-def summary(backend: str, session_id: str, details: dict[str, Any], jobs: list[Any]) -> str:
-    """One line: ``fake_manila · session abc · active · 7:59:10 left · jobs: 3 DONE``."""
+def job_counts(jobs: Iterable[tuple[str | None, Any]]) -> str:
+    """``1 sampler DONE, 2 executor QUEUED``: ``(primitive, status)`` pairs counted, in the
+    order they first appear; ``none`` for no jobs. The primitive is the job's program id, so a
+    job of the client-side ``Sampler``/``Estimator`` counts as ``executor``."""
+    counts = Counter((primitive or "job", str(status)) for primitive, status in jobs)
+    words = [f"{n} {primitive} {status}" for (primitive, status), n in counts.items()]
+    return ", ".join(words) or "none"
+
+
+def summary(
+    backend: str, session_id: str, details: dict[str, Any], jobs: list[tuple[str | None, Any]]
+) -> str:
+    """One line: ``fake_manila · session abc · active · 7:59:10 left · jobs of this cell:
+    3 sampler DONE``; ``jobs`` are the cell's ``(primitive, status)`` pairs."""
     state = STATES.get(details.get("state") or "open", details.get("state"))
     if details.get("state") != "closed" and details.get("accepting_jobs") is False:
         state = "closing"
@@ -37,9 +51,10 @@ def summary(backend: str, session_id: str, details: dict[str, Any], jobs: list[A
     ttl = "TTL starts with the first job" if left is None else f"{format_duration(left)} left"
     if details.get("state") == "closed":
         ttl = "ended"
-    counts = Counter(str(status) for status in jobs)
-    cell_jobs = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
-    return f"{backend} · session {session_id} · {state} · {ttl} · jobs of this cell: {cell_jobs}"
+    return (
+        f"{backend} · session {session_id} · {state} · {ttl} · "
+        f"jobs of this cell: {job_counts(jobs)}"
+    )
 
 
 class SessionStatus:
@@ -51,7 +66,7 @@ class SessionStatus:
     def __init__(self, sessions, live, jobs: list[Any], interval: float = 2.0) -> None:
         self.sessions = sessions
         self.live = live
-        self.jobs = jobs  # the cell's RuntimeJobV2s
+        self.jobs = jobs  # the cell's RuntimeJobV2s, oldest first
         self.interval = interval
         self._stop = threading.Event()
         self.text = ""
@@ -59,14 +74,16 @@ class SessionStatus:
 
     def refresh(self, details: dict[str, Any] | None = None) -> str:
         try:
-            statuses = [job.status for job in self.jobs]
+            fetch = [job.status for job in self.jobs]
             if details is None:
-                details, *jobs = parallel(self.live.details, *statuses)
+                details, *statuses = parallel(self.live.details, *fetch)
             else:
-                jobs = parallel(*statuses)
+                statuses = parallel(*fetch)
         except MagicError as error:
             self.text = f"{self.live.backend.name} · session {self.live.id} · {error.message}"
         else:
+            primitives = [job.primitive_id for job in self.jobs]
+            jobs = list(zip(primitives, statuses, strict=True))
             self.text = summary(self.live.backend.name, self.live.id, details, jobs)
             if details.get("state") == "closed":
                 self._stop.set()
