@@ -141,25 +141,33 @@ class Lab:
 
     async def execute(self, kernel_id: str, code: str, timeout: float = 120) -> tuple[str, str]:
         """Run ``code`` in a kernel as a notebook cell does; return (status, all output text)."""
+        status, outputs = await self.outputs(kernel_id, code, timeout)
+        return status, "".join(text for _, text in outputs)
+
+    async def outputs(
+        self, kernel_id: str, code: str, timeout: float = 120
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """Run ``code`` as a cell; return (status, its outputs in order as (kind, text)), kind
+        being the stream name (``stdout``, ``stderr``), ``display`` or ``error``."""
         client = self.serverapp.kernel_manager.get_kernel(kernel_id).client()
         client.start_channels()
-        output: list[str] = []
+        outputs: list[tuple[str, str]] = []
 
         def collect(msg) -> None:
             content = msg["content"]
             if msg["msg_type"] == "stream":
-                output.append(content["text"])
+                outputs.append((content["name"], content["text"]))
             elif msg["msg_type"] in ("display_data", "execute_result"):
-                output.append(content["data"].get("text/plain", "") + "\n")
+                outputs.append(("display", content["data"].get("text/plain", "") + "\n"))
             elif msg["msg_type"] == "error":
-                output.append("\n".join(content["traceback"]))
+                outputs.append(("error", "\n".join(content["traceback"])))
 
         try:
             await client.wait_for_ready(timeout=60)
             reply = await client.execute_interactive(code, output_hook=collect, timeout=timeout)
         finally:
             client.stop_channels()
-        return reply["content"]["status"], "".join(output)
+        return reply["content"]["status"], outputs
 
     def token(self, kernel_id: str) -> str:
         key = self.serverapp.kernel_manager.get_kernel(kernel_id).session.key

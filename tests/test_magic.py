@@ -1,5 +1,6 @@
-"""``%%qsession`` in a real kernel started by the lab server: cells run their primitives in the
-kernel's session, reuse it, open a new one on demand, and the server sees every one of them."""
+"""``%%qsession`` in a real kernel started by the lab server: cells run their primitives (both
+generations) in the kernel's session, reuse it, open a new one on demand, and the server sees
+every one of them."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ SETUP = """
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.transpiler import generate_preset_pass_manager
-from qiskit_ibm_runtime import EstimatorV2, SamplerV2
+from qiskit_ibm_runtime import EstimatorV2, Executor, QuantumProgram, SamplerV2
+from qiskit_ibm_runtime.executor_estimator import Estimator
+from qiskit_ibm_runtime.executor_sampler import Sampler
 """
 
 SAMPLE = """%%qsession {options}
 isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(bell())
-counts = SamplerV2().run([isa], shots=20).result()[0].data.meas.get_counts()
+counts = Sampler().run([isa], shots=20).result()[0].data.meas.get_counts()
 print("SESSION", session.session_id, sum(counts.values()))
 """
 
@@ -25,6 +28,22 @@ BELL = """
 def bell():
     qc = QuantumCircuit(2); qc.h(0); qc.cx(0, 1); qc.measure_all()
     return qc
+"""
+
+EVERY_PRIMITIVE = """%%qsession
+pub = (isa.remove_final_measurements(inplace=False), SparsePauliOp("ZZ").apply_layout(isa.layout))
+program = QuantumProgram(shots=20)
+program.append_circuit_item(isa)
+jobs = [
+    Sampler().run([isa], shots=20),
+    Estimator().run([pub]),
+    Executor().run(program),
+    SamplerV2().run([isa], shots=20),
+    EstimatorV2().run([pub]),
+]
+for job in jobs:
+    job.result()
+    print("JOB", job.session_id, job.primitive_id)
 """
 
 
@@ -65,9 +84,52 @@ async def test_a_cell_runs_its_primitives_in_a_session_the_server_lists(lab, ker
     body = await listed(lab, session_id)
     assert body["kernel_id"] == kernel and body["backend"] == "fake_manila"
     assert body["mode"] == "dedicated" and body["state"] == "active"
-    assert [job["status"] for job in body["jobs"]] == ["DONE"]
+    assert [(job["primitive"], job["status"]) for job in body["jobs"]] == [("executor", "DONE")]
     assert f"session {session_id} · active" in text  # the cell's status line
-    assert "jobs of this cell: 1 DONE" in text
+    assert "jobs of this cell: 1 executor DONE" in text
+
+
+async def test_both_generations_of_primitives_run_in_the_cells_session(lab, kernel):
+    """Created without a mode inside the cell, the client-side Sampler, Estimator and Executor
+    and the deprecated SamplerV2 and EstimatorV2 all pick up the cell's session."""
+    session_id, _ = await sample(lab, kernel, "--backend fake_manila")
+    status, outputs = await lab.outputs(kernel, EVERY_PRIMITIVE)
+    text = "".join(text for _, text in outputs)
+    assert status == "ok", text
+    # On stderr only the cell's own use of the deprecated classes: two warnings, each followed
+    # by the line of the cell it names; nothing from the magic or about the session context.
+    stderr = "".join(text for kind, text in outputs if kind == "stderr").splitlines()
+    assert len(stderr) == 4, stderr
+    warned = [line.split(": ", 2)[1:] for line in stderr[::2]]
+    assert [(category, message.split()[1]) for category, message in warned] == [
+        ("DeprecationWarning", "SamplerV2"),
+        ("DeprecationWarning", "EstimatorV2"),
+    ]
+    jobs = [line.split()[1:] for line in text.splitlines() if line.startswith("JOB")]
+    assert jobs == [
+        [session_id, "executor"],  # Sampler
+        [session_id, "executor"],  # Estimator
+        [session_id, "executor"],  # Executor
+        [session_id, "sampler"],  # SamplerV2
+        [session_id, "estimator"],  # EstimatorV2
+    ]
+    assert "jobs of this cell: 3 executor DONE, 1 sampler DONE, 1 estimator DONE" in text
+    status, text = await lab.execute(kernel, "%qsession list")
+    assert "active  jobs: 4 executor DONE, 1 sampler DONE, 1 estimator DONE" in text, text
+    primitives = [job["primitive"] for job in (await listed(lab, session_id))["jobs"]]
+    assert primitives == ["estimator", "sampler", "executor", "executor", "executor", "executor"]
+
+
+async def test_a_fresh_kernels_first_cell_prints_no_warning(lab):
+    """Nothing on stderr: not the client's notice about the emulator's token, which the magic
+    passes on purpose, nor any warning about the session context."""
+    kernel = await lab.start_kernel()
+    status, outputs = await lab.outputs(kernel, SETUP + BELL)
+    assert status == "ok" and outputs == [], outputs
+    status, outputs = await lab.outputs(kernel, SAMPLE.format(options="--backend fake_manila"))
+    assert status == "ok", outputs
+    printed = [(kind, text.split()[0]) for kind, text in outputs if kind != "display"]
+    assert printed == [("stdout", "SESSION")], outputs  # the cell's own print, nothing else
 
 
 async def test_the_next_cell_reuses_the_session(lab, kernel):
@@ -75,13 +137,12 @@ async def test_the_next_cell_reuses_the_session(lab, kernel):
     second, _ = await sample(lab, kernel)
     estimate = """%%qsession
 pub = (isa.remove_final_measurements(inplace=False), SparsePauliOp("ZZ").apply_layout(isa.layout))
-print("EV", round(float(EstimatorV2().run([pub]).result()[0].data.evs), 1))
+print("EV", round(float(Estimator().run([pub]).result()[0].data.evs), 1))
 """
     status, text = await lab.execute(kernel, estimate)
-    assert status == "ok" and "EV 1.0" in text or "EV 0.9" in text, text
+    assert status == "ok" and ("EV 1.0" in text or "EV 0.9" in text), text
     assert first == second
-    body = await listed(lab, first)
-    assert len(body["jobs"]) == 3 and body["jobs"][0]["primitive"] == "estimator"
+    assert len((await listed(lab, first))["jobs"]) == 3
 
 
 async def test_new_closes_the_old_session_and_opens_another(lab, kernel):
@@ -116,7 +177,7 @@ async def test_shutting_the_kernel_down_closes_its_session(lab, kernel):
 async def test_line_magics(lab, kernel):
     session_id, _ = await sample(lab, kernel, "--backend fake_manila")
     status, text = await lab.execute(kernel, "%qsession list")
-    assert f"{session_id}  fake_manila  dedicated  active" in text
+    assert f"{session_id}  fake_manila  dedicated  active  jobs: 1 executor DONE" in text
     status, text = await lab.execute(kernel, "%qsession")
     assert f"session {session_id} · active" in text
     status, text = await lab.execute(kernel, "%qsession cancel")
@@ -195,6 +256,7 @@ def test_outside_a_lab_server_it_works_and_says_nothing_will_close_it(monkeypatc
             cells=[
                 nbformat.v4.new_code_cell(SETUP + BELL),
                 nbformat.v4.new_code_cell(SAMPLE.format(options="--backend fake_manila")),
+                nbformat.v4.new_code_cell("%qsession list"),
                 nbformat.v4.new_code_cell(SAMPLE.format(options="--close")),
             ]
         )
@@ -205,8 +267,9 @@ def test_outside_a_lab_server_it_works_and_says_nothing_will_close_it(monkeypatc
             for cell in notebook.cells
         ]  # fmt: skip
         first = texts[1].split("SESSION ")[1].split()[0]
-        second = texts[2].split("SESSION ")[1].split()[0]
+        second = texts[3].split("SESSION ")[1].split()[0]
         assert "Not in a JupyterLab kernel: nothing will close session" in texts[1]
+        assert f"{first} on fake_manila  jobs: 1 executor DONE" in texts[2]
         assert first == second
         assert emulator.call(lambda: emulator.emulator.scheduler.session(first).state) == "closed"
 
