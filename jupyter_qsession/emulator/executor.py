@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+import os
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from . import executor_program
 from .backends import BackendCatalog
 from .errors import BadRequest
+from .workers import SimulationWorkers, shared_workers
 
 PROGRAMS = ("sampler", "estimator", executor_program.PROGRAM_ID)
+# Simulations run in worker processes (see .workers), each within this much memory.
+DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
+DEFAULT_MEMORY_MB = 4096
 # The service's defaults: 4096 shots for the sampler; estimator precision 1/64 (≈4096 shots).
 DEFAULT_SHOTS = 4096
 DEFAULT_PRECISION = 0.015625
@@ -38,15 +42,22 @@ class PreparedJob:
     shots: int
     program: executor_program.ExecutorRequest | None = None
     rep_delay: float | None = None  # seconds, when the request sets one
+    params: Any = None  # the request's own JSON: what a worker process decodes again
 
 
 class PrimitiveRunner:
     """Turns requests into PUBs (at submit time, to reject bad input) and runs them (later)."""
 
-    def __init__(self, catalog: BackendCatalog, workers: int = 2) -> None:
+    def __init__(
+        self,
+        catalog: BackendCatalog,
+        workers: int = DEFAULT_WORKERS,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ) -> None:
         self.catalog = catalog
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qsession-aer")
-        self._backend_locks: dict[str, threading.Lock] = {}
+        self.worker_count = workers
+        self.memory_mb = memory_mb
+        self._workers: SimulationWorkers | None = None
 
     def prepare(self, program_id: str, backend: str, params: Any) -> PreparedJob:
         from qiskit.primitives.containers.estimator_pub import EstimatorPub
@@ -84,7 +95,9 @@ class PrimitiveRunner:
                 )
         circuits = sum(max(1, math.prod(pub.shape)) for pub in pubs)
         shots = max(_shots_of(pub) for pub in pubs)
-        return PreparedJob(program_id, backend, pubs, options, circuits, shots, rep_delay=rep_delay)
+        return PreparedJob(
+            program_id, backend, pubs, options, circuits, shots, rep_delay=rep_delay, params=params
+        )
 
     def _prepare_program(self, backend: str, params: Any) -> PreparedJob:
         request = executor_program.decode(params)
@@ -103,34 +116,26 @@ class PrimitiveRunner:
             request.shots,
             program=request,
             rep_delay=request.rep_delay,
+            params=params,
         )
 
-    def run(self, job: PreparedJob, started: float, finished: float) -> Future:
-        """Run on a worker thread; the future's value is the encoded result. ``started`` and
-        ``finished`` are the job's emulated QPU times (an executor result reports them)."""
-        return self._pool.submit(self._execute, job, started, finished)
+    def run(self, job_id: str, job: PreparedJob, started: float, finished: float) -> Future:
+        """Simulate in a worker process; the future's value is the encoded result. ``started``
+        and ``finished`` are the job's emulated QPU times (an executor result reports them)."""
+        return self.workers.submit(
+            job_id, job.program_id, job.backend, job.params, started, finished
+        )
 
-    def _execute(self, job: PreparedJob, started: float, finished: float) -> str:
-        from qiskit.primitives import BackendEstimatorV2, BackendSamplerV2
-        from qiskit_ibm_runtime.json import RuntimeEncoder
+    def cancel(self, job_id: str) -> None:
+        """Stop a running simulation (the job was cancelled)."""
+        if self._workers is not None:
+            self._workers.cancel(job_id)
 
-        backend = self.catalog.backend(job.backend)
-        seed = (job.options.get("simulator") or {}).get("seed_simulator")
-        lock = self._backend_locks.setdefault(job.backend, threading.Lock())
-        if job.program is not None:
-            with lock:
-                result = executor_program.run(backend, job.program)
-            return executor_program.encode(result, job.program, started, finished)
-        with lock:  # a fake backend instance is not safe to run from two threads at once
-            cls = BackendSamplerV2 if job.program_id == "sampler" else BackendEstimatorV2
-            primitive = cls(backend=backend)
-            if seed is not None:
-                primitive.options.seed_simulator = seed
-            result = primitive.run(job.pubs).result()
-        return json.dumps(result, cls=RuntimeEncoder)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    @property
+    def workers(self) -> SimulationWorkers:
+        if self._workers is None:
+            self._workers = shared_workers(self.worker_count, self.memory_mb)
+        return self._workers
 
 
 def _shots_of(pub: Any) -> int:
