@@ -2,9 +2,10 @@
 directly, in the same IPython shell against the same emulator.
 
 Run: ``python bench/magic.py``. A standalone emulator (no queue, no QPU overhead, so the figure
-is the software path: client, emulator, Aer) serves both. Direct: a cell that runs
-``SamplerV2(mode=session).run(...).result()`` in a session the user keeps. Magic: a
-``%%qsession`` cell that runs ``SamplerV2().run(...).result()`` in the kernel's session. An
+is the software path: client, emulator, Aer) serves both. Direct: a cell that runs the
+client-side ``Sampler(mode=session).run(...).result()`` (program ``executor``) in a session the
+user keeps. Magic: a ``%%qsession`` cell that runs ``Sampler().run(...).result()`` in the
+kernel's session. An
 active session holds the QPU, so the two sessions take turns in alternating blocks (each
 opening its session afresh, untimed); the figure is the ratio of mean wall times per cell.
 """
@@ -16,12 +17,10 @@ import os
 import statistics
 import sys
 import time
-import warnings
 
 # Measure this checkout, whatever version of the package is installed.
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
-warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from IPython.utils.capture import capture_output  # noqa: E402
@@ -33,14 +32,15 @@ SETUP = """
 from jupyter_qsession.emulator import runtime_service
 from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
-from qiskit_ibm_runtime import SamplerV2, Session
+from qiskit_ibm_runtime import Session
+from qiskit_ibm_runtime.executor_sampler import Sampler
 direct_service = runtime_service()
 direct_backend = direct_service.backend("fake_manila")
 qc = QuantumCircuit(2); qc.h(0); qc.cx(0, 1); qc.measure_all()
 isa = generate_preset_pass_manager(optimization_level=1, backend=direct_backend).run(qc)
 """
-DIRECT = "SamplerV2(mode=kept).run([isa], shots=100).result()"
-MAGIC = "%%qsession --backend fake_manila\nSamplerV2().run([isa], shots=100).result()"
+DIRECT = "Sampler(mode=kept).run([isa], shots=100).result()"
+MAGIC = "%%qsession --backend fake_manila\nSampler().run([isa], shots=100).result()"
 
 
 def timed(shell: InteractiveShell, cell: str) -> float:
