@@ -110,6 +110,19 @@ class Lab:
         user: str | None = "alice",
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
+        status, text = await self.raw(path, method, body, user=user, headers=headers)
+        return status, json.loads(text) if text else None
+
+    async def raw(
+        self,
+        path: str,
+        method: str = "GET",
+        body: Any = None,
+        *,
+        user: str | None = "alice",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        """As :meth:`api`, with the body as the server sent it."""
         all_headers = {"Authorization": f"token {TOKENS[user]}"} if user else {"Authorization": ""}
         all_headers.update(headers or {})
         kwargs: dict[str, Any] = {"method": method, "headers": all_headers}
@@ -119,8 +132,7 @@ class Lab:
             response = await self._fetch("qsession", "api", *path.split("/"), **kwargs)
         except HTTPClientError as error:
             response = error.response
-        text = response.body.decode() if response.body else ""
-        return response.code, json.loads(text) if text else None
+        return response.code, response.body or b""
 
     async def socket(self, user: str = "alice"):
         return await self._ws_fetch(

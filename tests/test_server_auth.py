@@ -1,5 +1,6 @@
 """Every endpoint is authenticated and authorized through jupyter-server; each user sees and
-touches only their own sessions unless the authorizer says otherwise (tests/lab.py roles)."""
+touches only their own sessions unless the authorizer says otherwise (tests/lab.py roles) —
+and cannot tell someone else's session, job or kernel from an unknown one."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyter_qsession.kernel.bridge import KERNEL_TOKEN_HEADER as TOKEN
 from jupyter_qsession.server.app import QSessionApp
 
 USER_ENDPOINTS = [
@@ -58,6 +60,15 @@ async def test_the_kernel_endpoint_needs_the_kernel_token(lab):
     # A user's jupyter-server token is not a kernel token either.
     status, _ = await lab.register(kernel, session.session_id, token="alice-token")
     assert status == 403
+
+
+async def test_a_wrong_bridge_token_is_refused_as_for_a_kernel_that_does_not_exist(lab):
+    kernel = await lab.start_kernel()
+    wrong = lab.token(await lab.start_kernel())
+    exists = await lab.raw(f"kernels/{kernel}/sessions", user=None, headers={TOKEN: wrong})
+    await lab.serverapp.kernel_manager.shutdown_kernel(kernel, now=True)
+    gone = await lab.raw(f"kernels/{kernel}/sessions", user=None, headers={TOKEN: wrong})
+    assert exists == gone and exists[0] == 403
 
 
 def test_every_user_handler_is_behind_authenticated_and_authorized():
@@ -123,3 +134,43 @@ async def test_sockets_only_carry_what_their_user_may_read(lab, alice_session):
         await asyncio.wait_for(bob.read_message(), timeout=0.2)
     bob.close()
     admin.close()
+
+
+@pytest.mark.parametrize(("user", "statuses"), [("bob", [404] * 4), ("reader", [404] + [403] * 3)])
+async def test_someone_elses_session_and_job_are_refused_as_unknown_ones(lab, user, statuses):
+    """Byte for byte: the same id is asked for before the server knows it and once it is
+    alice's; only alice's own answers change."""
+    kernel = await lab.start_kernel()
+    session = await lab.open_session()
+    job = await lab.submit(session)  # on the service, not yet registered on this server
+    sid = session.session_id
+    asks = [
+        ("GET", f"sessions/{sid}"),
+        ("POST", f"jobs/{job}/cancel"),
+        ("POST", f"sessions/{sid}/close"),
+        ("POST", f"sessions/{sid}/cancel"),
+    ]
+    unknown = [await lab.raw(path, method, user=user) for method, path in asks]
+    status, _ = await lab.register(kernel, sid)
+    assert status == 200
+    hidden = [await lab.raw(path, method, user=user) for method, path in asks]
+
+    assert hidden == unknown
+    assert [status for status, _ in hidden] == statuses
+    assert sid not in hidden[1][1].decode()  # the job's refusal names the job only
+    status, body = await lab.api(f"jobs/{job}/cancel", "POST")  # alice's own: it exists
+    assert status == 200 and body["id"] == sid
+
+
+async def test_someone_elses_session_is_absent_from_the_stream_as_an_unknown_one(lab):
+    early = await lab.socket("bob")
+    nothing = await early.read_message()
+    _, session, job = await lab.kernel_with_a_queued_job()
+    await lab.api(f"jobs/{job}/cancel", "POST")
+    await lab.api(f"sessions/{session.session_id}/close", "POST")
+    late = await lab.socket("bob")
+    assert await late.read_message() == nothing  # the snapshot, byte for byte
+    with pytest.raises(asyncio.TimeoutError):  # and no change of alice's reached bob
+        await asyncio.wait_for(early.read_message(), timeout=0.2)
+    early.close()
+    late.close()

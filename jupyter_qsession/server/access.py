@@ -4,13 +4,17 @@ Every handler first needs ``read`` (to look) or ``write`` (to act) on the resour
 (``@authorized``). A session's owner may then act on it; anyone else also needs the same action
 on ``qsession:others`` — which the default ``AllowAllAuthorizer`` grants and a shared server's
 authorizer (JupyterHub, a custom one) may refuse.
+
+Existence never leaks: something the caller may not see is refused exactly as an unknown id
+is — same status, same message, byte for byte — whether asked for by its own id or by one of
+its jobs'. Only a caller who may see it hears that it exists and who owns it.
 """
 
 from __future__ import annotations
 
 from jupyter_core.utils import ensure_async
 
-from .errors import Forbidden, NotFound
+from .errors import Forbidden, NotFound, unknown_session
 from .models import SessionModel
 
 RESOURCE = "qsession"
@@ -44,10 +48,14 @@ async def visible(handler, sessions: list[SessionModel]) -> list[SessionModel]:
     return [s for s in sessions if s.owner == mine]
 
 
-async def require(handler, action: str, session: SessionModel) -> SessionModel:
-    """Return ``session`` if the caller may ``action`` it: 404 if they may not even see it."""
+async def require(
+    handler, action: str, session: SessionModel, unknown: NotFound | None = None
+) -> SessionModel:
+    """Return ``session`` if the caller may ``action`` it. If they may not even see it, raise
+    ``unknown``: the refusal the id they asked for gets when nothing has it (default: the
+    session's own id's; a job's caller passes the job's)."""
     if not await may(handler, "read", session):
-        raise NotFound(f"No session {session.id!r} is registered on this server.")
+        raise unknown if unknown is not None else unknown_session(session.id)
     if action != "read" and not await may(handler, action, session):
         raise Forbidden(f"Session {session.id} belongs to {session.owner}; you may not change it.")
     return session

@@ -38,6 +38,17 @@ class NotFound(QSessionError):
     status = 404
 
 
+def unknown_session(session_id: str) -> NotFound:
+    """The refusal for a session id this server does not know — and, word for word, for one
+    the caller may not see, so that a refusal never tells whether someone else's exists."""
+    return NotFound(f"No session {session_id!r} is registered on this server.")
+
+
+def unknown_job(job_id: str) -> NotFound:
+    """As :func:`unknown_session`, for a job id."""
+    return NotFound(f"No job {job_id!r} belongs to a session registered on this server.")
+
+
 class Conflict(QSessionError):
     """The session or job has already ended, or does not accept what was asked."""
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from .. import __version__
 from ..kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
 from . import access
-from .errors import BadRequest, Forbidden, NotAuthenticated
+from .errors import BadRequest, Forbidden, NotAuthenticated, unknown_job
 from .manager import SessionManager
 from .models import RegisterSession, ServerInfo, SessionList
 from .openapi import API_VERSION
@@ -98,7 +98,8 @@ class JobCancelHandler(QSessionHandler):
     @tornado.web.authenticated
     @authorized("write")
     async def post(self, job_id: str) -> None:
-        await access.require(self, "write", self.manager.session_of_job(job_id))
+        session = self.manager.session_of_job(job_id)
+        await access.require(self, "write", session, unknown=unknown_job(job_id))
         self.send(await self.manager.cancel_job(job_id))
 
 
@@ -131,12 +132,14 @@ class KernelSessionsHandler(QSessionHandler):
         token = self.request.headers.get(KERNEL_TOKEN_HEADER)
         if not token:
             raise NotAuthenticated(f"Missing the kernel bridge token ({KERNEL_TOKEN_HEADER}).")
+        # One refusal for an unknown kernel and a wrong token: no probing for kernel ids.
+        refused = Forbidden(f"The bridge token is not kernel {kernel_id}'s.")
         kernels = self.kernel_manager
         if kernel_id not in kernels:
-            raise Forbidden(f"{kernel_id!r} is not a kernel of this server.")
+            raise refused
         expected = kernel_token(kernels.get_kernel(kernel_id).session.key, kernel_id)
         if not hmac.compare_digest(token.encode(), expected.encode()):
-            raise Forbidden(f"The bridge token is not kernel {kernel_id}'s.")
+            raise refused
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from .errors import Conflict, NotFound, ProviderUnavailable
+from .errors import Conflict, NotFound, ProviderUnavailable, unknown_job, unknown_session
 from .models import SessionModel
 from .providers import Provider
 from .registry import SessionRegistry
@@ -90,7 +90,7 @@ class SessionManager:
         try:
             return self.sessions[session_id]
         except KeyError:
-            raise NotFound(f"No session {session_id!r} is registered on this server.") from None
+            raise unknown_session(session_id) from None
 
     def list(self) -> list[SessionModel]:
         """Newest registration first."""
@@ -104,7 +104,7 @@ class SessionManager:
         for session in self.sessions.values():
             if any(job.id == job_id for job in session.jobs):
                 return session
-        raise NotFound(f"No job {job_id!r} belongs to a session registered on this server.")
+        raise unknown_job(job_id)
 
     # ----------------------------------------------------------------- commands
     async def register(self, session_id: str, kernel_id: str, owner: str) -> SessionModel:
