@@ -1,7 +1,7 @@
 // Generated from jupyter_qsession/server/models.py by
 // `python -m jupyter_qsession.server.openapi`. Do not edit by hand.
 
-/** Every 4xx: what went wrong, in words the user can act on (jupyter-server may add ``reason``). */
+/** Every 4xx, and the 503 of an unusable registry: what went wrong, in words the user can act on (jupyter-server may add ``reason``). */
 export interface ErrorModel {
   message: string;
 }
@@ -36,6 +36,10 @@ export interface ServerInfo {
   can_write: boolean;
   /** May see and act on other users' sessions. */
   can_act_on_others: boolean;
+  /** Why the session registry cannot be used (a server-side fault); every other route answers 503 with this message. Null when all is well. */
+  registry_error: string | null;
+  /** What the user should know although nothing stopped, e.g. registry rows that could not be read and were set aside. */
+  warnings: Array<string>;
 }
 
 /** One WebSocket message: a snapshot on connect, then one per change. */

@@ -67,7 +67,10 @@ class QSessionApp(ExtensionApp):
     registry_path = Unicode(
         config=True,
         help="""The SQLite file that keeps every session across server restarts. Default:
-        <jupyter data dir>/qsession/sessions.sqlite.""",
+        <jupyter data dir>/qsession/sessions.sqlite. A file that cannot be used (damaged,
+        emptied, in a folder this server cannot write) is left as is, and every qsession route
+        but /info answers 503 saying so until it is moved away or this points elsewhere; rows
+        that do not parse are moved to its table set_aside and shown as warnings.""",
     )
     refresh_interval = Float(
         5.0,
@@ -202,12 +205,13 @@ class QSessionApp(ExtensionApp):
             await self.manager.end_kernel_sessions(
                 session.kernel_id or "", self.on_kernel_shutdown, "kernel_died"
             )
-        self.log.info(
-            "jupyter_qsession: provider %s, %d sessions in %s",
-            self.manager.provider.name,
-            len(self.manager.sessions),
-            self.registry_path,
-        )
+        if self.manager.registry_error is None:
+            self.log.info(
+                "jupyter_qsession: provider %s, %d sessions in %s",
+                self.manager.provider.name,
+                len(self.manager.sessions),
+                self.registry_path,
+            )
 
     async def stop_extension(self) -> None:
         """The server is stopping and takes its kernels with it: apply the kernel policy."""

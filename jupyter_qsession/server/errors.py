@@ -2,6 +2,7 @@
 
 They are tornado ``HTTPError`` s, so jupyter-server's ``APIHandler`` renders any of them, raised
 anywhere below a handler, as ``{"message": ...}`` with its status: the mapping happens once.
+All are 4xx but one: :class:`RegistryUnavailable`, a fault of the server itself.
 """
 
 from __future__ import annotations
@@ -60,3 +61,27 @@ class ProviderUnavailable(QSessionError):
     one depends on failed (the project's rule: bad input and unreachable services are 4xx)."""
 
     status = 424
+
+
+class RegistryUnavailable(QSessionError):
+    """The session registry (``c.QSessionApp.registry_path``) cannot be read or written.
+
+    503, not a 4xx: nothing is wrong with the request; this server cannot keep sessions until
+    an administrator moves the file away or points ``registry_path`` elsewhere and restarts
+    it. Every route that needs sessions — the kernel bridge's included — answers it; ``/info``
+    carries the same message in ``registry_error`` instead, so the sidebar can show it.
+    """
+
+    status = 503
+
+    @classmethod
+    def at(cls, path: str, problem: str, *, file_kept: bool = True) -> RegistryUnavailable:
+        """``problem`` completes "The session registry at PATH …"."""
+        advice = (
+            "It was left as is for inspection: move it away, or set "
+            "c.QSessionApp.registry_path to another file, and restart the server."
+            if file_kept
+            else "Set c.QSessionApp.registry_path to a file in a writable folder and restart "
+            "the server."
+        )
+        return cls(f"The session registry at {path} {problem}. {advice}")

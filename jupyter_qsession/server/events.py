@@ -67,6 +67,10 @@ class EventsSocket(WebSocketMixin, WebSocketHandler, ExtensionHandlerMixin, Jupy
     async def get(self, *args, **kwargs) -> None:
         if not await access.allowed(self, "read"):
             raise web.HTTPError(403, "Not allowed to read qsession.")
+        # Refused before the upgrade, rather than an empty snapshot that would look like "no
+        # sessions"; /info tells the sidebar why.
+        await self.hub.manager.started.wait()
+        self.hub.manager.require_registry()
         self.user_name = access.username(self)
         self.sees_others = await access.may_on_others(self, "read")
         await super().get(*args, **kwargs)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from .. import __version__
 from ..kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
 from . import access
-from .errors import BadRequest, Forbidden, NotAuthenticated, unknown_job
+from .errors import BadRequest, Forbidden, NotAuthenticated, QSessionError, unknown_job
 from .manager import SessionManager
 from .models import RegisterSession, ServerInfo, SessionList
 from .openapi import API_VERSION
@@ -43,8 +43,12 @@ class QSessionHandler(ExtensionHandlerMixin, APIHandler):
         self.finish(model.model_dump_json())
 
     def log_exception(self, typ, value, tb) -> None:
-        """Refusals are expected: log their message as is (it may contain ``%``)."""
-        if isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
+        """Refusals are expected: log their message as is (it may contain ``%``); a registry
+        fault was logged as an error once, so each request refused for it is a warning."""
+        if isinstance(value, QSessionError):
+            level = logging.INFO if value.status_code < 500 else logging.WARNING
+            log.log(level, "%d %s: %s", value.status_code, self._request_summary(), value.message)
+        elif isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
             log.info("%d %s: %s", value.status_code, self._request_summary(), value.log_message)
         else:
             super().log_exception(typ, value, tb)
@@ -62,6 +66,8 @@ class InfoHandler(QSessionHandler):
                 user=access.username(self),
                 can_write=await access.allowed(self, "write"),
                 can_act_on_others=await access.may_on_others(self, "write"),
+                registry_error=self.manager.registry_error,
+                warnings=self.manager.warnings,
             )
         )
 

@@ -3,6 +3,10 @@
 Data flows one way: provider -> manager -> registry (persisted first) -> listeners (the
 WebSocket hub). Handlers, the kernel bridge and the kernel-lifecycle policy call the manager's
 commands; they never touch the registry.
+
+A registry that cannot be used stops nothing silently: the manager still starts (so kernels
+get the bridge and the provider), keeps the reason in ``registry_error`` and refuses every
+query and command with it (:class:`RegistryUnavailable`, 503).
 """
 
 from __future__ import annotations
@@ -12,10 +16,17 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from .errors import Conflict, NotFound, ProviderUnavailable, unknown_job, unknown_session
+from .errors import (
+    Conflict,
+    NotFound,
+    ProviderUnavailable,
+    RegistryUnavailable,
+    unknown_job,
+    unknown_session,
+)
 from .models import SessionModel
 from .providers import Provider
-from .registry import SessionRegistry
+from .registry import SessionRegistry, SetAsideRow
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +55,10 @@ class SessionManager:
         self.refresh_interval = refresh_interval
         self.kernel_alive = kernel_alive
         self.sessions: dict[str, SessionModel] = {}
+        # Why the registry cannot be used (every query and command answers it), or None.
+        self.registry_error: str | None = None
+        # What the user should know although nothing stopped: rows set aside, one line each.
+        self.warnings: list[str] = []
         self.listeners: list[SessionListener] = []
         # Why the manager itself ended a session (kernel policy), until the provider says closed.
         self._ending: dict[str, str] = {}
@@ -57,13 +72,43 @@ class SessionManager:
         """Connect the provider, then reattach to the registry's sessions that are still open."""
         try:
             await self.provider.start(self._on_provider_change)
-            for session in self.registry.load():
-                self.sessions[session.id] = session
+            self._load()
             await self._refresh_open()
             if not self.provider.pushes:
                 self._poller = asyncio.ensure_future(self._poll())
         finally:
             self.started.set()
+
+    def _load(self) -> None:
+        try:
+            loaded = self.registry.load(now=now_iso())
+        except RegistryUnavailable as fault:
+            self._registry_failed(fault)
+            return
+        for session in loaded.sessions:
+            self.sessions[session.id] = session
+        self.warnings = [self._set_aside_warning(row) for row in loaded.set_aside]
+
+    def _set_aside_warning(self, row: SetAsideRow) -> str:
+        return (
+            f"Session {row.session_id} could not be read from the registry ({row.error}); "
+            f"its row was set aside at {row.set_aside_at} in table set_aside of "
+            f"{self.registry.path} (delete it there to dismiss this warning)."
+        )
+
+    def _registry_failed(self, fault: RegistryUnavailable) -> None:
+        if self.registry_error is None:
+            log.error(
+                "jupyter_qsession: %s Until then every qsession route but /info answers 503 "
+                "with this message.",
+                fault.message,
+            )
+        self.registry_error = fault.message
+
+    def require_registry(self) -> None:
+        """Raise :class:`RegistryUnavailable` (503) if the registry cannot be used."""
+        if self.registry_error is not None:
+            raise RegistryUnavailable(self.registry_error)
 
     async def stop(self) -> None:
         await self.settled()
@@ -87,6 +132,7 @@ class SessionManager:
 
     # ----------------------------------------------------------------- queries
     def get(self, session_id: str) -> SessionModel:
+        self.require_registry()
         try:
             return self.sessions[session_id]
         except KeyError:
@@ -94,6 +140,7 @@ class SessionManager:
 
     def list(self) -> list[SessionModel]:
         """Newest registration first."""
+        self.require_registry()
         return sorted(self.sessions.values(), key=lambda s: s.registered_at, reverse=True)
 
     def of_kernel(self, kernel_id: str) -> list[SessionModel]:
@@ -101,6 +148,7 @@ class SessionManager:
         return [s for s in self.list() if s.kernel_id == kernel_id]
 
     def session_of_job(self, job_id: str) -> SessionModel:
+        self.require_registry()
         for session in self.sessions.values():
             if any(job.id == job_id for job in session.jobs):
                 return session
@@ -109,6 +157,7 @@ class SessionManager:
     # ----------------------------------------------------------------- commands
     async def register(self, session_id: str, kernel_id: str, owner: str) -> SessionModel:
         """Put a session a kernel opened under that kernel; idempotent for the same kernel."""
+        self.require_registry()
         known = self.sessions.get(session_id)
         if known is not None:
             if known.kernel_id != kernel_id:
@@ -154,6 +203,8 @@ class SessionManager:
         """Apply a kernel policy (close | cancel | keep) to the kernel's open sessions."""
         if policy not in POLICIES:
             raise ValueError(f"policy must be one of {POLICIES}")
+        if self.registry_error is not None:
+            return  # no session could be registered
         for session in self.of_kernel(kernel_id):
             if policy == "keep" or session.state == "closed":
                 continue
@@ -213,6 +264,8 @@ class SessionManager:
     async def _refresh_quietly(self, session_id: str) -> None:
         try:
             await self.refresh(session_id)
+        except RegistryUnavailable:
+            pass  # logged once, and told to every caller from now on
         except ProviderUnavailable as exc:
             log.warning("jupyter_qsession: cannot refresh session %s: %s", session_id, exc)
 
@@ -236,7 +289,12 @@ class SessionManager:
         return session
 
     def _store(self, session: SessionModel, changes: list[str]) -> None:
+        """Persist, then remember, then tell: a change the registry refused is not announced."""
+        try:
+            self.registry.save(session)
+        except RegistryUnavailable as fault:
+            self._registry_failed(fault)
+            raise
         self.sessions[session.id] = session
-        self.registry.save(session)
         for listener in list(self.listeners):
             listener(session, changes)

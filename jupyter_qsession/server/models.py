@@ -108,11 +108,19 @@ class ServerInfo(_Model):
     user: str
     can_write: bool = Field(description="May close/cancel their own sessions.")
     can_act_on_others: bool = Field(description="May see and act on other users' sessions.")
+    registry_error: str | None = Field(
+        description="Why the session registry cannot be used (a server-side fault); every "
+        "other route answers 503 with this message. Null when all is well."
+    )
+    warnings: list[str] = Field(
+        description="What the user should know although nothing stopped, e.g. registry rows "
+        "that could not be read and were set aside."
+    )
 
 
 class ErrorModel(BaseModel):
-    """Every 4xx: what went wrong, in words the user can act on (jupyter-server may add
-    ``reason``)."""
+    """Every 4xx, and the 503 of an unusable registry: what went wrong, in words the user can
+    act on (jupyter-server may add ``reason``)."""
 
     model_config = ConfigDict(extra="allow")
 

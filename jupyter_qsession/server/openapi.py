@@ -48,6 +48,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Unknown id",
         409: "The session or job has already ended",
         424: "The Qiskit Runtime service is unreachable",
+        503: "The session registry cannot be used (a server-side fault; see ServerInfo)",
     }
     return {str(code): _json("ErrorModel", text[code]) for code in codes}
 
@@ -63,7 +64,7 @@ def _action(summary: str, param: str) -> dict[str, Any]:
             "parameters": [_param(param)],
             "responses": {
                 "200": _json("SessionModel", "The session after the action"),
-                **_errors(401, 403, 404, 409, 424),
+                **_errors(401, 403, 404, 409, 424, 503),
             },
         }
     }
@@ -72,21 +73,25 @@ def _action(summary: str, param: str) -> dict[str, Any]:
 PATHS: dict[str, dict[str, Any]] = {
     "/qsession/api/info": {
         "get": {
-            "summary": "Version, provider and the caller's rights (for the sidebar's buttons)",
+            "summary": "Version, provider, the caller's rights (for the sidebar's buttons) and "
+            "the registry's problems; answers even when the registry cannot be used",
             "responses": {"200": _json("ServerInfo", "Server info"), **_errors(401, 403)},
         }
     },
     "/qsession/api/sessions": {
         "get": {
             "summary": "The sessions the caller may see, newest first",
-            "responses": {"200": _json("SessionList", "Sessions"), **_errors(401, 403)},
+            "responses": {"200": _json("SessionList", "Sessions"), **_errors(401, 403, 503)},
         }
     },
     "/qsession/api/sessions/{session_id}": {
         "get": {
             "summary": "One session",
             "parameters": [_param("session_id")],
-            "responses": {"200": _json("SessionModel", "The session"), **_errors(401, 403, 404)},
+            "responses": {
+                "200": _json("SessionModel", "The session"),
+                **_errors(401, 403, 404, 503),
+            },
         }
     },
     "/qsession/api/sessions/{session_id}/close": _action(
@@ -103,7 +108,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "parameters": [_param("kernel_id")],
             "responses": {
                 "200": _json("SessionList", "Sessions of this kernel"),
-                **_errors(401, 403),
+                **_errors(401, 403, 503),
             },
         },
         "post": {
@@ -116,7 +121,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "requestBody": {"content": {"application/json": {"schema": _ref("RegisterSession")}}},
             "responses": {
                 "200": _json("SessionModel", "The registered session"),
-                **_errors(400, 401, 403, 404, 409, 424),
+                **_errors(400, 401, 403, 404, 409, 424, 503),
             },
         },
     },
@@ -125,7 +130,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "summary": "WebSocket: a snapshot on connect, then one SessionEvent per change",
             "responses": {
                 "101": _json("SessionEvent", "Switching protocols; messages are SessionEvent"),
-                **_errors(403),
+                **_errors(403, 503),
             },
         }
     },

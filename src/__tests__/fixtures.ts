@@ -60,6 +60,8 @@ export function makeInfo(overrides: Partial<ServerInfo> = {}): ServerInfo {
     user: 'alice',
     can_write: true,
     can_act_on_others: false,
+    registry_error: null,
+    warnings: [],
     ...overrides
   };
 }
