@@ -11,15 +11,16 @@ import { requestAPI } from './request';
 export const API_VERSION = '1';
 
 /**
- * A short, readable reason for a failed call: the server's JSON `message`
- * when it sent one, else the HTTP status (a 404 from a server without this
- * extension answers an HTML page, which is no message to show anyone).
+ * A readable reason for a failed call: the server's JSON `message` when it
+ * sent one, else the HTTP status (a 404 from a server without this extension
+ * answers an HTML page, which is no message to show anyone). The length cap
+ * leaves room for the 503 of an unusable registry, which names its path.
  */
 export function errorMessage(error: unknown): string {
   if (error instanceof ServerConnection.ResponseError) {
     const message = error.message ?? '';
     const readable =
-      message.length > 0 && message.length <= 300 && !/^\s*</.test(message);
+      message.length > 0 && message.length <= 1000 && !/^\s*</.test(message);
     if (readable) {
       return message;
     }

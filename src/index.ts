@@ -37,8 +37,9 @@ const PLUGIN_ID = 'jupyter-qsession:plugin';
 
 /**
  * Ask the server who the user is and what they may do, and check that it
- * speaks the API this frontend was built for; what goes wrong is shown in
- * the panel (`store.problem`) rather than only in the console.
+ * speaks the API this frontend was built for and that its session registry
+ * can be used; what goes wrong is shown in the panel (`store.problem`)
+ * rather than only in the console.
  */
 export async function loadServerInfo(
   api: ISessionsAPI,
@@ -49,7 +50,7 @@ export async function loadServerInfo(
     store.info = info;
     store.problem =
       info.api_version === API_VERSION
-        ? null
+        ? (info.registry_error ?? null)
         : `The server extension (jupyter-qsession ${info.version}) speaks API ` +
           `version ${info.api_version}; this sidebar speaks ${API_VERSION}. ` +
           'Install matching versions and reload.';

@@ -96,7 +96,8 @@ export class SessionStore {
 
   /**
    * Why the sidebar may be showing less than it should (the server extension
-   * is missing or speaks another API version), or null when all is well.
+   * is missing, speaks another API version or cannot use its session
+   * registry), or null when all is well.
    */
   get problem(): string | null {
     return this._problem;
@@ -108,6 +109,14 @@ export class SessionStore {
     }
     this._problem = problem;
     this._changed.emit();
+  }
+
+  /**
+   * What the server says the user should know although nothing stopped
+   * (e.g. registry rows it could not read and set aside).
+   */
+  get warnings(): string[] {
+    return this._info?.warnings ?? [];
   }
 
   /** Whether a snapshot has arrived since the store was made. */

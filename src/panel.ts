@@ -74,6 +74,10 @@ export class SessionsPanel extends Widget {
     this._problem.className = 'jp-QSessionPanel-problem';
     this._problem.setAttribute('role', 'alert');
 
+    this._warnings = document.createElement('ul');
+    this._warnings.className = 'jp-QSessionPanel-warnings';
+    this._warnings.setAttribute('aria-label', 'Warnings from the server');
+
     this._empty = document.createElement('p');
     this._empty.className = 'jp-QSessionPanel-empty';
 
@@ -85,6 +89,7 @@ export class SessionsPanel extends Widget {
       header,
       this._status,
       this._problem,
+      this._warnings,
       this._empty,
       this._list
     );
@@ -150,6 +155,7 @@ export class SessionsPanel extends Widget {
     const problem = this.store.problem;
     this._problem.hidden = problem === null;
     this._problem.textContent = problem ?? '';
+    this._renderWarnings(this.store.warnings);
 
     const groups = this.store.groups({
       showEnded: this._settings.showEndedSessions
@@ -186,8 +192,21 @@ export class SessionsPanel extends Widget {
     );
   }
 
+  private _renderWarnings(warnings: string[]): void {
+    this._warnings.hidden = warnings.length === 0;
+    this._warnings.replaceChildren(
+      ...warnings.map(text => {
+        const item = document.createElement('li');
+        item.textContent = text;
+        return item;
+      })
+    );
+  }
+
   private _renderEmpty(groups: ISessionGroup[]): void {
-    const shown = groups.length > 0;
+    // With a problem and nothing to list, the problem says why: "No sessions
+    // yet" would claim something nobody could check.
+    const shown = groups.length > 0 || this.store.problem !== null;
     const hidden =
       !this._settings.showEndedSessions && this.store.sessions().length > 0;
     this._empty.hidden = shown;
@@ -263,6 +282,7 @@ export class SessionsPanel extends Widget {
   private _settings: IPanelSettings;
   private _status: HTMLElement;
   private _problem: HTMLElement;
+  private _warnings: HTMLElement;
   private _empty: HTMLElement;
   private _list: HTMLElement;
   private _rows = new Map<string, SessionRow>();

@@ -88,6 +88,19 @@ describe('errorMessage', () => {
     expect(errorMessage(error)).toBe('session abc has already ended');
   });
 
+  it("keeps the registry's 503 message, path and advice included", () => {
+    const message =
+      'The session registry at /home/someone/.local/share/jupyter/qsession/' +
+      'sessions.sqlite is unreadable (file is not a database). It was left as ' +
+      'is for inspection: move it away, or set c.QSessionApp.registry_path to ' +
+      'another file, and restart the server.';
+    const error = new ServerConnection.ResponseError(
+      { status: 503, statusText: 'Service Unavailable' } as Response,
+      message
+    );
+    expect(errorMessage(error)).toBe(message);
+  });
+
   it('shows the status instead of an HTML error page', () => {
     const error = new ServerConnection.ResponseError(
       { status: 404, statusText: 'Not Found' } as Response,

@@ -408,6 +408,42 @@ describe('SessionsPanel', () => {
     );
   });
 
+  it("shows the registry's problem instead of 'No sessions yet'", () => {
+    const { store, $ } = setup();
+    store.applySnapshot([]);
+    store.problem =
+      'The session registry at /data/sessions.sqlite is unreadable (file is not a database).';
+
+    expect($('.jp-QSessionPanel-problem')!.textContent).toContain(
+      'registry at /data/sessions.sqlite is unreadable'
+    );
+    expect($('.jp-QSessionPanel-empty')!.hidden).toBe(true);
+  });
+
+  it("lists the server's warnings in the header, and only while there are some", () => {
+    const { store, $, $$ } = setup();
+    const warnings = $('.jp-QSessionPanel-warnings')!;
+    expect(warnings.hidden).toBe(true);
+
+    store.info = makeInfo({
+      warnings: [
+        'Session s-1 could not be read from the registry (state: …); its row was set aside …',
+        'Session s-2 could not be read from the registry (model: …); its row was set aside …'
+      ]
+    });
+    expect(warnings.hidden).toBe(false);
+    expect(warnings.getAttribute('aria-label')).toBe(
+      'Warnings from the server'
+    );
+    const items = $$('.jp-QSessionPanel-warnings li');
+    expect(items.map(li => li.textContent)).toEqual(store.warnings);
+    expect(store.warnings).toHaveLength(2);
+
+    store.info = makeInfo();
+    expect(warnings.hidden).toBe(true);
+    expect($$('.jp-QSessionPanel-warnings li')).toEqual([]);
+  });
+
   it('keeps the empty text when there are no sessions', () => {
     const { store, $ } = setup();
     store.applySnapshot([]);

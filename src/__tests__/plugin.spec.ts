@@ -41,6 +41,23 @@ describe('loadServerInfo', () => {
     expect(store.problem).toMatch(/API version 2; this sidebar speaks 1/);
   });
 
+  it("shows why the server's session registry cannot be used", async () => {
+    const store = new SessionStore();
+    const why =
+      'The session registry at /data/sessions.sqlite is empty (0 bytes): …';
+    await loadServerInfo(
+      apiAnswering(async () => makeInfo({ registry_error: why })),
+      store
+    );
+
+    expect(store.problem).toBe(why);
+    await loadServerInfo(
+      apiAnswering(async () => makeInfo()),
+      store
+    );
+    expect(store.problem).toBeNull(); // the server was fixed and restarted
+  });
+
   it('says so when the server extension does not answer', async () => {
     const store = new SessionStore();
     await loadServerInfo(
