@@ -84,14 +84,23 @@ def one_bad_row(path: Path) -> None:
     db.close()
 
 
+def immutable(path: Path) -> Callable[[], None]:
+    """Make ``path`` unwritable even through open files and for root; return undo."""
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a file immutable here (chattr +i failed)")
+    return lambda: subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
 def read_only_folder(folder: Path) -> Callable[[], None]:
     """Make ``folder`` unwritable (also for root, who ignores permission bits); return undo."""
     if os.geteuid() != 0:
         folder.chmod(0o555)
         return lambda: folder.chmod(0o755)
-    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
-        pytest.skip("cannot make a folder unwritable for root here (chattr +i failed)")
-    return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+    return immutable(folder)
+
+
+def empty_registry(path: Path) -> None:
+    write_registry(path, [])
 
 
 def good_file_in_a_read_only_folder(path: Path) -> Callable[[], None]:
@@ -108,6 +117,8 @@ class Prepared:
     path: Path
     # The registry's folder as the server found it: file name -> bytes.
     before: dict[str, bytes]
+    # Undone after the server stopped.
+    undo: list[Callable[[], None]]
 
     def folder_now(self) -> dict[str, bytes]:
         return {p.name: p.read_bytes() for p in self.path.parent.iterdir()}
@@ -120,9 +131,11 @@ def registry(request, tmp_path):
     folder.mkdir()
     path = folder / "sessions.sqlite"
     undo = request.param(path)
-    yield Prepared(path, {p.name: p.read_bytes() for p in folder.iterdir()})
-    if undo is not None:
-        undo()  # after the server stopped (it was started after this fixture)
+    prepared = Prepared(path, {p.name: p.read_bytes() for p in folder.iterdir()}, [])
+    yield prepared
+    # After the server stopped (it was started after this fixture).
+    for step in ([undo] if undo else []) + prepared.undo:
+        step()
 
 
 @pytest.fixture
@@ -211,6 +224,20 @@ async def test_a_registry_in_a_folder_that_cannot_be_written_is_a_503(lab, regis
     assert ("left as is for inspection" in problem) == kept and ADVICE in problem
     assert await refusals(lab) == [(503, problem)] * 5 + [(503, None)]
     assert registry.folder_now() == registry.before
+
+
+@pytest.mark.parametrize("registry", [empty_registry], indirect=True)
+async def test_a_registry_that_fails_while_serving_is_a_503_from_then_on(lab, registry):
+    wal = registry.path.with_name(registry.path.name + "-wal")
+    registry.undo.append(immutable(wal))
+    kernel = await lab.start_kernel()
+    session = await lab.open_session()
+    status, body = await lab.register(kernel, session.session_id)
+    assert status == 503
+    assert body["message"].startswith(f"The session registry at {registry.path} cannot be written")
+    _, info = await lab.api("info")
+    assert info["registry_error"] == body["message"]
+    assert await lab.api("sessions") == (503, {"message": body["message"], "reason": None})
 
 
 # ----------------------------------------------------------------- rows that do not parse
