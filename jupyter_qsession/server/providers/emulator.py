@@ -95,7 +95,7 @@ class EmbeddedEmulatorProvider(Provider):
         job = self._call(self.scheduler.job, job_id)
         if job.session_id is None:
             raise NotFound(f"Job {job_id} does not belong to a session.")
-        self._call(self.scheduler.cancel_job, job_id)
+        self._call(self.emulator.cancel_job, job_id)
         return job.session_id
 
     def _session(self, session_id: str) -> Session:
