@@ -46,8 +46,10 @@ def start_emulator(**overrides) -> EmulatorThread:
 
 
 @pytest.fixture
-def emu() -> Iterator[EmulatorThread]:
-    emu = start_emulator()
+def emu(request) -> Iterator[EmulatorThread]:
+    """``@pytest.mark.emulator(execution_lanes=1, ...)`` passes arguments to ``Emulator``."""
+    marker = request.node.get_closest_marker("emulator")
+    emu = start_emulator(**(marker.kwargs if marker else {}))
     yield emu
     emu.stop()
 

@@ -34,6 +34,8 @@ def test_session_starts_when_its_first_job_starts(emu, backend, bell):
     assert session.status() == "In progress, accepting new jobs"
 
 
+# One execution lane: the jobs of this test run one after another (IBM runs up to five at once).
+@pytest.mark.emulator(execution_lanes=1)
 def test_session_later_jobs_skip_the_queue(emu, backend, bell):
     session = Session(backend=backend)
     sampler = SamplerV2(mode=session)
@@ -50,6 +52,8 @@ def test_session_later_jobs_skip_the_queue(emu, backend, bell):
     assert ran(later[2])[1] == ran(later[1])[2]
 
 
+# One execution lane: the jobs of this test run one after another (IBM runs up to five at once).
+@pytest.mark.emulator(execution_lanes=1)
 def test_jobs_queued_before_the_session_starts_run_with_priority_once_it_does(emu, backend, bell):
     session = Session(backend=backend)
     sampler = SamplerV2(mode=session)
@@ -123,6 +127,8 @@ def test_max_ttl_counts_from_session_start(emu, backend, bell):
     assert epoch(details["closed_at"]) == started + 100
 
 
+# One execution lane: the jobs of this test run one after another (IBM runs up to five at once).
+@pytest.mark.emulator(execution_lanes=1)
 def test_max_ttl_cancels_queued_jobs_and_lets_the_running_one_finish(emu, backend, bell):
     session = Session(backend=backend, max_time=20)
     sampler = SamplerV2(mode=session)
@@ -139,6 +145,8 @@ def test_max_ttl_cancels_queued_jobs_and_lets_the_running_one_finish(emu, backen
     assert long_job.result()[0].data.meas.num_shots == 100_000
 
 
+# One execution lane: the jobs of this test run one after another (IBM runs up to five at once).
+@pytest.mark.emulator(execution_lanes=1)
 def test_cancel_cancels_queued_jobs_and_closes(emu, backend, bell):
     session = Session(backend=backend)
     sampler = SamplerV2(mode=session)
@@ -155,6 +163,8 @@ def test_cancel_cancels_queued_jobs_and_closes(emu, backend, bell):
     assert running.status() == "DONE"
 
 
+# One execution lane: the jobs of this test run one after another (IBM runs up to five at once).
+@pytest.mark.emulator(execution_lanes=1)
 def test_close_lets_queued_jobs_finish(emu, backend, bell, rest):
     session = Session(backend=backend)
     sampler = SamplerV2(mode=session)
@@ -191,6 +201,8 @@ def test_session_context_manager_closes_on_exit(emu, backend, bell):
     assert session.details()["state"] == "closed"
 
 
+# One execution lane: the jobs of this test run one after another (IBM runs up to five at once).
+@pytest.mark.emulator(execution_lanes=1)
 def test_batch_jobs_share_one_queue_wait(emu, backend, bell):
     batch = Batch(backend=backend)
     sampler = SamplerV2(mode=batch)
@@ -203,6 +215,8 @@ def test_batch_jobs_share_one_queue_wait(emu, backend, bell):
     assert batch.details()["mode"] == "batch"
 
 
+# One execution lane: the jobs of this test run one after another (IBM runs up to five at once).
+@pytest.mark.emulator(execution_lanes=1)
 def test_batch_jobs_submitted_later_join_the_queued_block(emu, backend, bell):
     batch = Batch(backend=backend)
     sampler = SamplerV2(mode=batch)
@@ -214,14 +228,15 @@ def test_batch_jobs_submitted_later_join_the_queued_block(emu, backend, bell):
 
 
 def test_batch_does_not_hold_the_qpu(emu, backend, bell):
+    """An active batch reserves nothing: others' jobs run as soon as their queue wait is over
+    (https://quantum.cloud.ibm.com/docs/guides/execution-modes#batch-mode)."""
     batch = Batch(backend=backend)
     SamplerV2(mode=batch).run([bell], shots=10)
     emu.advance(QUEUE_WAIT + JOB)
     outsider = SamplerV2(mode=backend).run([bell], shots=10)
     emu.advance(QUEUE_WAIT)
-    assert outsider.status() in ("RUNNING", "DONE")  # no reservation, no interactive TTL
-    emu.advance(10 * INTERACTIVE_TTL)
     assert batch.details()["state"] == "active"
+    assert outsider.status() in ("RUNNING", "DONE")  # no reservation
 
 
 def test_open_plan_sessions_fall_back_to_job_mode():
@@ -255,4 +270,111 @@ def test_session_from_id_and_jobs_by_session(emu, service, backend, zz_pub):
     assert again.session_id == session.session_id
     listed = {job.job_id() for job in service.jobs(session_id=session.session_id)}
     assert listed == {job.job_id() for job in jobs}
-    assert session.usage() == pytest.approx(sum(job.usage() for job in jobs))
+    # Still active: its usage is the wall-clock time since it started, not its jobs' QPU time.
+    started = epoch(session.details()["started_at"])
+    assert session.usage() == pytest.approx(emu.emulator.clock.now() - started)
+
+
+# ----------------------------------------------------------------- batches (today's guides)
+def test_batch_goes_inactive_after_the_interactive_ttl(emu, backend, bell):
+    """ "There is also an interactive time to live (interactive TTL) value that cannot be
+    configured (1 minute for all plans). If no batch jobs are queued within that window, the
+    batch is temporarily deactivated." (https://quantum.cloud.ibm.com/docs/guides/run-jobs-batch,
+    Batch length)"""
+    batch = Batch(backend=backend)
+    assert batch.details()["interactive_timeout"] == INTERACTIVE_TTL
+    SamplerV2(mode=batch).run([bell], shots=10)
+    emu.advance(QUEUE_WAIT + JOB + INTERACTIVE_TTL - 1)
+    assert batch.details()["state"] == "active"
+    emu.advance(1)
+    details = batch.details()
+    assert details["state"] == "inactive" and details["accepting_jobs"] is True
+    assert epoch(details["timestamps"][-1]["timestamp"]) == pytest.approx(
+        epoch(details["last_job_completed"]) + INTERACTIVE_TTL
+    )
+
+
+def test_inactive_batch_is_reactivated_by_a_job_that_queues_again(emu, backend, bell):
+    """A deactivated batch "can be reactivated at any time until it reaches its maximum TTL";
+    "the job must go through the normal queue to reactivate the workload"
+    (https://quantum.cloud.ibm.com/docs/guides/max-execution-time#batch-max-time,
+    https://quantum.cloud.ibm.com/docs/guides/execution-modes)."""
+    batch = Batch(backend=backend)
+    sampler = SamplerV2(mode=batch)
+    sampler.run([bell], shots=10)
+    emu.advance(QUEUE_WAIT + JOB + INTERACTIVE_TTL)
+    assert batch.details()["state"] == "inactive"
+    job = sampler.run([bell], shots=10)
+    emu.advance(QUEUE_WAIT + JOB)
+    assert queue_wait(job) == pytest.approx(QUEUE_WAIT)
+    details = batch.details()
+    assert details["state"] == "active" and epoch(details["activated_at"]) == ran(job)[1]
+
+
+def test_closed_batch_closes_when_its_last_job_ends(emu, backend, bell):
+    """ "When a batch is closed with batch.close(), it no longer accepts new jobs, but the
+    already submitted jobs will still run until completion ... After all jobs are completed,
+    the batch is immediately closed." (https://quantum.cloud.ibm.com/docs/guides/run-jobs-batch,
+    Close a batch)"""
+    batch = Batch(backend=backend)
+    sampler = SamplerV2(mode=batch)
+    jobs = [sampler.run([bell], shots=10 * (i + 1)) for i in range(3)]
+    batch.close()
+    emu.advance(QUEUE_WAIT + 1)
+    assert batch.status() == "In progress, not accepting new jobs"
+    emu.advance(JOB)
+    assert [job.status() for job in jobs] == ["DONE"] * 3
+    details = batch.details()
+    assert details["state"] == "closed"
+    assert epoch(details["closed_at"]) == max(ran(job)[2] for job in jobs)
+
+
+@pytest.mark.emulator(execution_lanes=1)  # one lane, so that a job is still queued at max TTL
+def test_batch_max_ttl_closes_it_and_fails_its_queued_jobs(emu, backend, bell):
+    """ "This timer starts when the batch starts. When the value is reached, the batch is
+    closed. Any jobs that are running will finish, but jobs still queued are failed."
+    (https://quantum.cloud.ibm.com/docs/guides/run-jobs-batch, Batch length)"""
+    batch = Batch(backend=backend, max_time=20)
+    sampler = SamplerV2(mode=batch)
+    long_job = sampler.run([bell], shots=100_000)  # 30 s of QPU
+    queued = sampler.run([bell], shots=10)
+    emu.advance(QUEUE_WAIT + 20)
+    assert batch.details()["state"] == "closed"
+    assert queued.status() == "CANCELLED" and long_job.status() == "RUNNING"
+    emu.advance(10 + EPS)
+    assert long_job.status() == "DONE"
+
+
+# ----------------------------------------------------------------- sessions nobody uses
+def test_a_session_without_jobs_closes_after_30_minutes(emu, backend):
+    """ "If you open a session but do not submit any jobs to it for 30 minutes, the session
+    automatically closes." (https://quantum.cloud.ibm.com/docs/guides/run-jobs-session,
+    Open a session). 30 minutes is the emulator's default."""
+    session = Session(backend=backend)
+    emu.advance(30 * 60 - 1)
+    assert session.details()["state"] == "open"
+    emu.advance(1)
+    details = session.details()
+    assert details["state"] == "closed" and details["accepting_jobs"] is False
+    assert epoch(details["closed_at"]) == epoch(details["timestamps"][0]["timestamp"]) + 30 * 60
+    assert details["timestamps"][-1]["reason"] == "no job submitted"
+
+
+@pytest.mark.emulator(empty_session_timeout=120)
+def test_the_unused_session_timeout_is_a_setting(emu, backend, bell):
+    """The 30 minutes are ``empty_session_timeout``; a session that got a job stays open."""
+    unused, used = Session(backend=backend), Session(backend=backend)
+    SamplerV2(mode=used).run([bell], shots=10)
+    emu.advance(120)
+    assert unused.details()["state"] == "closed"
+    assert used.details()["state"] != "closed"
+    emu.advance(10 * 60)
+    assert used.details()["state"] == "inactive"  # only the interactive TTL applies to it
+
+
+def test_an_unused_batch_is_not_closed_by_the_session_rule(emu, backend):
+    """The 30-minute rule is documented for sessions only; the batch guide has none
+    (https://quantum.cloud.ibm.com/docs/guides/run-jobs-batch)."""
+    batch = Batch(backend=backend)
+    emu.advance(60 * 60)
+    assert batch.details()["state"] == "open"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab import QUEUE_WAIT
+from lab import INTERACTIVE_TTL, QUEUE_WAIT
 
 
 @pytest.fixture
@@ -104,4 +104,6 @@ async def test_max_ttl_ends_the_session_and_says_why(lab, kernel):
 async def test_batch_sessions_are_registered_with_their_mode(lab, kernel):
     batch = await lab.open_session(mode="batch")
     _, body = await lab.register(kernel, batch.session_id)
-    assert body["mode"] == "batch" and body["interactive_timeout"] is None
+    # Batches have the interactive TTL too: "1 minute for all plans"
+    # (https://quantum.cloud.ibm.com/docs/guides/run-jobs-batch, Batch length).
+    assert body["mode"] == "batch" and body["interactive_timeout"] == INTERACTIVE_TTL

@@ -191,7 +191,7 @@ class JobResultsHandler(EmulatorHandler):
 
 class JobCancelHandler(EmulatorHandler):
     def post(self, job_id: str) -> None:
-        self.emulator.cancel_job(job_id)
+        self.scheduler.cancel_job(job_id)
         self.set_status(204)
         self.finish()
 
@@ -199,7 +199,11 @@ class JobCancelHandler(EmulatorHandler):
 class JobMetricsHandler(EmulatorHandler):
     def get(self, job_id: str) -> None:
         job = self.scheduler.job(job_id)
-        self.send(job.metrics(queue_position=self.scheduler.queue_position(job)))
+        self.send(
+            job.metrics(
+                queue_position=self.scheduler.queue_position(job), now=self.scheduler.clock.now()
+            )
+        )
 
 
 class JobLogsHandler(EmulatorHandler):
@@ -230,13 +234,13 @@ class SessionsHandler(EmulatorHandler):
         session = self.scheduler.create_session(
             backend, body.get("mode", "dedicated"), body.get("max_ttl")
         )
-        self.send(session.to_api())
+        self.send(session.to_api(elapsed_time=0.0))
 
 
 class SessionHandler(EmulatorHandler):
     def get(self, session_id: str) -> None:
         session = self.scheduler.session(session_id)
-        self.send(session.to_api())
+        self.send(session.to_api(elapsed_time=self.scheduler.session_usage(session)))
 
     def patch(self, session_id: str) -> None:
         body = self.json_body()
@@ -258,12 +262,11 @@ class SessionCancelHandler(EmulatorHandler):
 
 class UsageHandler(EmulatorHandler):
     def get(self) -> None:
-        used = sum(j.quantum_seconds for j in self.scheduler.jobs.values())
         self.send(
             {
                 "instance_id": self.emulator.instance,
                 "plan_id": self.scheduler.plan,
-                "usage_consumed_seconds": round(used, 6),
+                "usage_consumed_seconds": self.scheduler.instance_usage(),
                 "usage_limit_reached": False,
             }
         )

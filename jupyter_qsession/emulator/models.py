@@ -66,12 +66,13 @@ class Job:
     def final(self) -> bool:
         return self.status in FINAL_JOB_STATES
 
-    @property
-    def quantum_seconds(self) -> float:
+    def qpu_seconds(self, now: float) -> float:
+        """QPU time used by ``now``: from its start until it ended (or ``now``), at most its
+        duration. Zero for a job that never started (cancelled or deleted while queued)."""
         if self.started is None:
             return 0.0
-        end = self.finished if self.finished is not None else self.started + self.duration
-        return round(min(end - self.started, self.duration), 6)
+        end = self.finished if self.finished is not None else now
+        return round(max(0.0, min(end - self.started, self.duration)), 6)
 
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = {"status": self.status}
@@ -103,21 +104,27 @@ class Job:
             body["params"] = self.params
         return body
 
-    def metrics(self, *, queue_position: int | None) -> dict[str, Any]:
-        """``GET /jobs/{id}/metrics``: timestamps and usage, as the client's ``metrics()`` reads."""
-        usage_final = self.final
+    def metrics(self, *, queue_position: int | None, now: float) -> dict[str, Any]:
+        """``GET /jobs/{id}/metrics``: timestamps and usage, as the client's ``metrics()`` reads.
+
+        ``usage.qpu_charge_time_seconds`` is what ``job.usage()`` returns: the QPU time so far
+        (``job.usage(partial=True)`` while it runs), with ``status`` ``pending`` until the job
+        has ended; a job cancelled while running keeps what it used up to then
+        (https://quantum.cloud.ibm.com/docs/guides/estimate-job-run-time#failed-job).
+        """
+        used = self.qpu_seconds(now)
         return {
             "timestamps": {
                 "created": iso(self.created),
                 "running": iso(self.started),
                 "finished": iso(self.finished),
             },
-            "bss": {"seconds": self.quantum_seconds},
+            "bss": {"seconds": used},
             "usage": {
-                "quantum_seconds": self.quantum_seconds,
-                "seconds": self.quantum_seconds,
-                "qpu_charge_time_seconds": self.quantum_seconds,
-                "status": "completed" if usage_final else "pending",
+                "quantum_seconds": used,
+                "seconds": used,
+                "qpu_charge_time_seconds": used,
+                "status": "completed" if self.final else "pending",
             },
             "executions": self.num_circuits * self.shots if self.started is not None else 0,
             "num_circuits": self.num_circuits,
@@ -145,8 +152,11 @@ class Session:
     closed_at: float | None = None
     last_job_started: float | None = None
     last_job_completed: float | None = None
+    last_job_submitted: float | None = None
     queue_entry: float | None = None
-    elapsed_time: float = 0.0
+    # Session usage is wall-clock time while active: closed windows summed, plus the open one.
+    usage_done: float = 0.0
+    window_start: float | None = None
     timestamps: list[dict[str, Any]] = field(default_factory=list)
 
     def set_state(self, state: str, now: float, reason: str | None = None) -> None:
@@ -161,7 +171,8 @@ class Session:
         """Max TTL counts from the session's start (its first job starting)."""
         return None if self.started_at is None else self.started_at + self.max_ttl
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, *, elapsed_time: float) -> dict[str, Any]:
+        """``GET /sessions/{id}``; ``elapsed_time`` is the usage the scheduler computed."""
         return {
             "id": self.id,
             "backend_name": self.backend,
@@ -178,6 +189,6 @@ class Session:
             "closed_at": iso(self.closed_at),
             "last_job_started": iso(self.last_job_started),
             "last_job_completed": iso(self.last_job_completed),
-            "elapsed_time": round(self.elapsed_time, 6),
+            "elapsed_time": round(elapsed_time, 6),
             "timestamps": list(self.timestamps),
         }

@@ -1,18 +1,23 @@
 """The QPU queue and IBM's session rules, as a state machine driven by an injected clock.
 
-One QPU per backend runs one job at a time. Rules (IBM's execution-modes guide):
+Each backend runs up to ``execution_lanes`` jobs at once. Rules (IBM's guides under
+https://quantum.cloud.ibm.com/docs/guides/: execution-modes, execution-modes-faq,
+run-jobs-session, run-jobs-batch, max-execution-time):
 
 * Job mode: a job waits ``queue_wait`` seconds behind other users' work, then runs FIFO.
-* Session (``dedicated``): the session starts when its first job starts; while it is *active*
-  the QPU is reserved for it and its queued jobs run with priority, without queueing again.
-* Interactive TTL: an active session with no job running or queued for ``interactive_ttl``
-  seconds after its last job becomes *inactive*; its next job queues again like a new job.
-* Max TTL counts from the session's start; when reached the session closes and its queued
-  jobs are cancelled. ``cancel`` does the same at once. ``close`` only stops accepting jobs:
-  queued jobs still run, then the session closes. A running job always finishes.
-* Batch: jobs enter the queue as one block (one queue wait for the block) and get no QPU
-  reservation and no interactive TTL.
+* Session (``dedicated``): it starts when its first job starts; while it is *active* it holds
+  every lane of the backend and its jobs start at once, in parallel (see :mod:`.rules`).
+* Batch: its jobs enter the queue as one block (one queue wait); once one runs, the batch is
+  active and its other jobs jump to the front of the queue, without holding the lanes.
+* Interactive TTL (sessions and batches): active with nothing queued or running for
+  ``interactive_ttl`` seconds after its last job, it becomes *inactive*; its next job queues
+  again like a new job and reactivates it.
+* A session that gets no job within ``empty_session_timeout`` of opening closes.
+* Max TTL counts from the start; when reached the session or batch closes and its queued jobs
+  are cancelled. ``cancel`` does the same at once. ``close`` only stops accepting jobs: queued
+  jobs still run, then it closes. A running job always finishes.
 * Open plan: sessions fall back to job mode (every job queues; no priority, no reservation).
+* Usage: see :mod:`.usage`.
 
 Nothing here sleeps or reads the wall clock: :meth:`advance` replays every event up to
 ``clock.now()`` in time order, so a test can jump an hour ahead in one call.
@@ -45,17 +50,24 @@ from .models import (
     new_id,
 )
 from .rules import SessionRules
+from .usage import UsageMeter
 
-# IBM's documented defaults (max-execution-time guide): 60 s interactive TTL, 8 h max TTL.
+# IBM's documented defaults: 60 s interactive TTL and 8 h max TTL (run-jobs-session guide),
+# five execution lanes on most backends (execution-modes FAQ), and an unused session closing
+# after 30 minutes (run-jobs-session guide).
 DEFAULT_INTERACTIVE_TTL = 60
 MAX_TTL_LIMIT = 8 * 60 * 60
+DEFAULT_EXECUTION_LANES = 5
+EMPTY_SESSION_TIMEOUT = 30 * 60
 PLANS = ("open", "paid")
+# Why a session that never got a job closed (the reason in its ``timestamps``).
+NO_JOB = "no job submitted"
 # When a queue moves, the sessions with a job this close to its head hear of their new positions;
 # sessions further back see theirs with their own next change.
 QUEUE_PUSH_DEPTH = 100
 
 
-class QueueScheduler(SessionRules):
+class QueueScheduler(SessionRules, UsageMeter):
     """Owns every job and session; the only writer of their state."""
 
     def __init__(
@@ -65,17 +77,23 @@ class QueueScheduler(SessionRules):
         queue_wait: float = 0.0,
         interactive_ttl: int = DEFAULT_INTERACTIVE_TTL,
         max_ttl_limit: int = MAX_TTL_LIMIT,
+        execution_lanes: int = DEFAULT_EXECUTION_LANES,
+        empty_session_timeout: int = EMPTY_SESSION_TIMEOUT,
         plan: str = "paid",
         on_job_start: Callable[[Job], None] | None = None,
     ) -> None:
         if plan not in PLANS:
             raise ValueError(f"plan must be one of {PLANS}")
-        if queue_wait < 0 or interactive_ttl <= 0 or max_ttl_limit <= 0:
-            raise ValueError("queue_wait must be >= 0 and the TTLs > 0")
+        if queue_wait < 0 or min(interactive_ttl, max_ttl_limit, empty_session_timeout) <= 0:
+            raise ValueError("queue_wait must be >= 0 and the timeouts > 0")
+        if execution_lanes < 1:
+            raise ValueError("execution_lanes must be >= 1")
         self.clock = clock
         self.queue_wait = float(queue_wait)
         self.interactive_ttl = int(interactive_ttl)
         self.max_ttl_limit = int(max_ttl_limit)
+        self.execution_lanes = int(execution_lanes)
+        self.empty_session_timeout = int(empty_session_timeout)
         self.plan = plan
         self.on_job_start = on_job_start or (lambda job: None)
         # Called with the ids of the sessions that changed (state, accepting_jobs, a job's
@@ -97,8 +115,8 @@ class QueueScheduler(SessionRules):
         # Queue positions are read on every client poll: computed once per change of state.
         self._version = 0
         self._positions: dict[str, tuple[int, dict[str, int]]] = {}
-        self._running: dict[str, Job] = {}
-        self._free_since: dict[str, float] = {}
+        # Per backend, its running jobs by id: at most ``execution_lanes`` of them.
+        self._running: dict[str, dict[str, Job]] = {}
         self._ready_at: dict[str, float] = {}
         # Time of the last processed event: nothing may happen before it (no retroactive starts).
         self._cursor = clock.now()
@@ -116,30 +134,8 @@ class QueueScheduler(SessionRules):
         except KeyError:
             raise NotFound(f"Session not found: {session_id}") from None
 
-    def queued(self, backend: str | None = None) -> list[Job]:
-        """Queued jobs in the order the QPU would take them if nothing else arrived."""
-        jobs = list(self._queued.values())
-        if backend is not None:
-            jobs = [j for j in jobs if j.backend == backend]
-        return sorted(jobs, key=lambda j: (not self._has_priority(j), j.eligible_at, j.created))
-
-    def queue_length(self, backend: str) -> int:
-        return sum(1 for job in self._queued.values() if job.backend == backend)
-
-    def queue_position(self, job: Job) -> int | None:
-        if job.status != QUEUED:
-            return None
-        version, positions = self._positions.get(job.backend, (-1, {}))
-        if version != self._version:
-            positions = {j.id: i for i, j in enumerate(self.queued(job.backend), start=1)}
-            self._positions[job.backend] = (self._version, positions)
-        return positions[job.id]
-
     def session_jobs(self, session: Session) -> Iterable[Job]:
         return iter(self._by_session.get(session.id, ()))
-
-    def session_usage(self, session: Session) -> float:
-        return round(sum(j.quantum_seconds for j in self.session_jobs(session)), 6)
 
     # ----------------------------------------------------------------- commands
     def create_session(self, backend: str, mode: str, max_ttl: Any = None) -> Session:
@@ -153,7 +149,7 @@ class QueueScheduler(SessionRules):
             backend=backend,
             mode=mode,
             max_ttl=ttl,
-            interactive_ttl=self.interactive_ttl if mode == DEDICATED else None,
+            interactive_ttl=self.interactive_ttl,
             created=now,
             job_mode_fallback=(mode == DEDICATED and self.plan == "open"),
         )
@@ -202,35 +198,18 @@ class QueueScheduler(SessionRules):
             self._heaps.setdefault(backend, []), (job.eligible_at, next(self._arrivals), job.id)
         )
         if session is not None:
+            session.last_job_submitted = now
             self._by_session[session.id].append(job)
             self._changed.add(session.id)
         self.advance()
         return job
-
-    def check_accepts(self, session_id: str | None, backend: str) -> Session | None:
-        """The session a new job on ``backend`` joins; refuses unknown or closed sessions."""
-        if session_id is None:
-            return None
-        session = self.session(session_id)
-        if not session.accepting_jobs or session.state == CLOSED:
-            raise Conflict(
-                f"Session {session_id} is closed and does not accept new jobs. Open a new session."
-            )
-        if session.backend != backend:
-            raise BadRequest(f"Session {session_id} runs on {session.backend}, not on {backend}.")
-        return session
 
     def cancel_job(self, job_id: str) -> Job:
         self.advance()
         job = self.job(job_id)
         if job.final:
             raise Conflict(f"Job {job_id} is already {job.status.lower()} and cannot be cancelled.")
-        now = self.clock.now()
-        if job.status == RUNNING:
-            del self._running[job.backend]
-            self._free_since[job.backend] = now
-        self._version += 1
-        self._end_job(job, CANCELLED, now, "Cancelled by the user")
+        self._cancel(job, "Cancelled by the user")
         self.advance()
         return job
 
@@ -281,7 +260,10 @@ class QueueScheduler(SessionRules):
 
     def settled(self) -> bool:
         """True when no running job is still waiting for its simulation result."""
-        return all(job.result_ready for job in self._running.values())
+        return all(job.result_ready for job in self._all_running())
+
+    def _all_running(self) -> Iterable[Job]:
+        return (job for lanes in self._running.values() for job in lanes.values())
 
     # ----------------------------------------------------------------- the event loop
     def advance(self) -> float | None:
@@ -299,18 +281,21 @@ class QueueScheduler(SessionRules):
 
     def _next_event(self) -> tuple[float, int, Callable[[float], None]] | None:
         events: list[tuple[float, int, Callable[[float], None]]] = []
-        for job in self._running.values():
+        for job in self._all_running():
             if job.result_ready:
                 at = max(job.started + job.duration, self._ready_at[job.id])
                 events.append((at, 0, lambda t, j=job: self._complete(j, t)))
         for session in self._live_sessions.values():
             if session.expires_at is not None:
                 events.append((session.expires_at, 1, lambda t, s=session: self._expire(s, t)))
+            unused = self.empty_deadline(session)
+            if unused is not None:
+                events.append((unused, 1, lambda t, s=session: self._shut(s, t, NO_JOB)))
             idle_deadline = self.interactive_deadline(session)
             if idle_deadline is not None:
                 events.append((idle_deadline, 2, lambda t, s=session: self._deactivate(s, t)))
         for backend in self._heaps:
-            if backend in self._running:
+            if len(self._running.get(backend, ())) >= self.execution_lanes:
                 continue
             start = self._next_start(backend)
             if start is not None:
@@ -320,24 +305,6 @@ class QueueScheduler(SessionRules):
             return None
         at, order, action = min(events, key=lambda e: (e[0], e[1]))
         return max(at, self._cursor), order, action
-
-    def _next_start(self, backend: str) -> tuple[float, Job] | None:
-        free = self._free_since.get(backend, 0.0)
-        reserved = self._reserving_session(backend)
-        if reserved is not None:
-            # Rule: an active session owns the QPU; only its own jobs start, without queueing.
-            mine = [j for j in self._by_session[reserved.id] if j.status == QUEUED]
-            if not mine:
-                return None
-            job = min(mine, key=lambda j: j.created)
-            return max(free, job.created), job
-        heap = self._heaps[backend]
-        while heap and heap[0][2] not in self._queued:
-            heapq.heappop(heap)
-        if not heap:
-            return None
-        job = self._queued[heap[0][2]]
-        return max(free, job.eligible_at), job
 
     def _notify(self) -> None:
         for backend in self._moved:
@@ -357,7 +324,7 @@ class QueueScheduler(SessionRules):
         job.started = at
         del self._queued[job.id]
         self._moved.add(job.backend)
-        self._running[job.backend] = job
+        self._running.setdefault(job.backend, {})[job.id] = job
         session = self.sessions.get(job.session_id) if job.session_id else None
         if session is not None:
             self._changed.add(session.id)
@@ -366,13 +333,20 @@ class QueueScheduler(SessionRules):
             if session.state in (OPEN, INACTIVE):
                 session.activated_at = at
                 session.set_state(ACTIVE, at)
+                self._open_window(session, at)
             session.last_job_started = at
         self.on_job_start(job)
 
     def _complete(self, job: Job, at: float) -> None:
-        del self._running[job.backend]
-        self._free_since[job.backend] = at
+        del self._running[job.backend][job.id]
         self._end_job(job, FAILED if job.reason else COMPLETED, at, job.reason)
+
+    def _cancel(self, job: Job, reason: str) -> None:
+        """End a queued or running job now; a running one frees its lane."""
+        if job.status == RUNNING:
+            del self._running[job.backend][job.id]
+        self._version += 1
+        self._end_job(job, CANCELLED, self.clock.now(), reason)
 
     def _end_job(self, job: Job, status: str, at: float, reason: str | None) -> None:
         job.status = status
@@ -387,7 +361,8 @@ class QueueScheduler(SessionRules):
         self._changed.add(session.id)
         if job.started is not None:
             session.last_job_completed = at
-        session.elapsed_time = self.session_usage(session)
+        if session.state == CLOSED:
+            self._close_window(session, at)  # its last running job ended after it closed
         self._close_if_drained(session, at)
 
     def _expire(self, session: Session, at: float) -> None:
@@ -396,6 +371,7 @@ class QueueScheduler(SessionRules):
     def _deactivate(self, session: Session, at: float) -> None:
         self._changed.add(session.id)
         session.set_state(INACTIVE, at, "interactive TTL reached")
+        self._close_window(session, at)
 
     def _shut(self, session: Session, at: float, reason: str) -> None:
         session.accepting_jobs = False
@@ -416,4 +392,5 @@ class QueueScheduler(SessionRules):
         self._changed.add(session.id)
         session.closed_at = at
         session.set_state(CLOSED, at, reason)
+        self._close_window(session, at)
         self._live_sessions.pop(session.id, None)

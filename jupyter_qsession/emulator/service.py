@@ -18,10 +18,16 @@ from .auth import TokenIssuer
 from .backends import BackendCatalog
 from .clock import Clock, WallClock
 from .errors import BadRequest
-from .executor import DEFAULT_MEMORY_MB, DEFAULT_WORKERS, PreparedJob, PrimitiveRunner
+from .executor import PreparedJob, PrimitiveRunner
 from .handlers import routes
 from .models import Job
-from .scheduler import DEFAULT_INTERACTIVE_TTL, MAX_TTL_LIMIT, QueueScheduler
+from .scheduler import (
+    DEFAULT_EXECUTION_LANES,
+    DEFAULT_INTERACTIVE_TTL,
+    EMPTY_SESSION_TIMEOUT,
+    MAX_TTL_LIMIT,
+    QueueScheduler,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +50,10 @@ class Emulator:
         queue_wait: float = DEFAULT_QUEUE_WAIT,
         interactive_ttl: int = DEFAULT_INTERACTIVE_TTL,
         max_ttl_limit: int = MAX_TTL_LIMIT,
+        execution_lanes: int = DEFAULT_EXECUTION_LANES,
+        empty_session_timeout: int = EMPTY_SESSION_TIMEOUT,
         plan: str = "paid",
         job_overhead: float = DEFAULT_JOB_OVERHEAD,
-        simulation_workers: int = DEFAULT_WORKERS,
-        simulation_memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> None:
         if job_overhead < 0:
             raise ValueError("job_overhead must be >= 0")
@@ -55,13 +61,15 @@ class Emulator:
         self.api_key = api_key or secrets.token_urlsafe(24)
         self.tokens = TokenIssuer(self.api_key)
         self.catalog = BackendCatalog()
-        self.runner = PrimitiveRunner(self.catalog, simulation_workers, simulation_memory_mb)
+        self.runner = PrimitiveRunner(self.catalog)
         self.job_overhead = job_overhead
         self.scheduler = QueueScheduler(
             self.clock,
             queue_wait=queue_wait,
             interactive_ttl=interactive_ttl,
             max_ttl_limit=max_ttl_limit,
+            execution_lanes=execution_lanes,
+            empty_session_timeout=empty_session_timeout,
             plan=plan,
             on_job_start=self._execute,
         )
@@ -97,6 +105,7 @@ class Emulator:
         if self._wakeup is not None and self._loop is not None:
             self._loop.remove_timeout(self._wakeup)
             self._wakeup = None
+        self.runner.shutdown()
 
     # ----------------------------------------------------------------- commands
     def submit(self, body: dict[str, Any]) -> Job:
@@ -152,7 +161,7 @@ class Emulator:
         """The scheduler started ``job`` on its QPU: compute its result on a worker thread."""
         prepared, job.payload = job.payload, None
         job_id, loop = job.id, self._loop
-        future = self.runner.run(job_id, prepared, job.started, job.started + job.duration)
+        future = self.runner.run(prepared, job.started, job.started + job.duration)
 
         def done(fut: Any) -> None:
             try:
@@ -163,11 +172,6 @@ class Emulator:
                 loop.add_callback(self._finish, job_id, result, error)
 
         future.add_done_callback(done)
-
-    def cancel_job(self, job_id: str) -> None:
-        """Cancel a job; a running one's simulation is stopped too."""
-        self.scheduler.cancel_job(job_id)
-        self.runner.cancel(job_id)
 
     def _finish(self, job_id: str, result: str, error: str | None) -> None:
         self.scheduler.result_ready(job_id, result, error)

@@ -7,7 +7,13 @@ from traitlets import Enum, Float, Int
 from traitlets.config import Configurable
 
 from .clock import Clock
-from .scheduler import DEFAULT_INTERACTIVE_TTL, MAX_TTL_LIMIT, PLANS
+from .scheduler import (
+    DEFAULT_EXECUTION_LANES,
+    DEFAULT_INTERACTIVE_TTL,
+    EMPTY_SESSION_TIMEOUT,
+    MAX_TTL_LIMIT,
+    PLANS,
+)
 from .service import DEFAULT_JOB_OVERHEAD, DEFAULT_QUEUE_WAIT, Emulator
 
 
@@ -27,13 +33,25 @@ class QSessionEmulator(Configurable):
         DEFAULT_INTERACTIVE_TTL,
         min=1,
         config=True,
-        help="Seconds a session stays active without a job (IBM's interactive TTL).",
+        help="Seconds a session or batch stays active without a job (IBM's interactive TTL).",
     )
     max_ttl_limit = Int(
         MAX_TTL_LIMIT,
         min=1,
         config=True,
         help="Largest max TTL (seconds) a session may ask for; also the default.",
+    )
+    execution_lanes = Int(
+        DEFAULT_EXECUTION_LANES,
+        min=1,
+        config=True,
+        help="Jobs a backend runs at once (IBM's execution lanes); an active session holds all.",
+    )
+    empty_session_timeout = Int(
+        EMPTY_SESSION_TIMEOUT,
+        min=1,
+        config=True,
+        help="Seconds an open session that never got a job waits before it closes.",
     )
     plan = Enum(
         PLANS, default_value="paid", config=True, help="'open': sessions fall back to job mode."
@@ -47,5 +65,7 @@ class QSessionEmulator(Configurable):
             job_overhead=self.job_overhead,
             interactive_ttl=self.interactive_timeout,
             max_ttl_limit=self.max_ttl_limit,
+            execution_lanes=self.execution_lanes,
+            empty_session_timeout=self.empty_session_timeout,
             plan=self.plan,
         )
