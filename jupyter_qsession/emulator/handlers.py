@@ -191,7 +191,7 @@ class JobResultsHandler(EmulatorHandler):
 
 class JobCancelHandler(EmulatorHandler):
     def post(self, job_id: str) -> None:
-        self.scheduler.cancel_job(job_id)
+        self.emulator.cancel_job(job_id)
         self.set_status(204)
         self.finish()
 

@@ -18,7 +18,7 @@ from .auth import TokenIssuer
 from .backends import BackendCatalog
 from .clock import Clock, WallClock
 from .errors import BadRequest
-from .executor import PreparedJob, PrimitiveRunner
+from .executor import DEFAULT_MEMORY_MB, DEFAULT_WORKERS, PreparedJob, PrimitiveRunner
 from .handlers import routes
 from .models import Job
 from .scheduler import (
@@ -54,6 +54,8 @@ class Emulator:
         empty_session_timeout: int = EMPTY_SESSION_TIMEOUT,
         plan: str = "paid",
         job_overhead: float = DEFAULT_JOB_OVERHEAD,
+        simulation_workers: int = DEFAULT_WORKERS,
+        simulation_memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> None:
         if job_overhead < 0:
             raise ValueError("job_overhead must be >= 0")
@@ -61,7 +63,7 @@ class Emulator:
         self.api_key = api_key or secrets.token_urlsafe(24)
         self.tokens = TokenIssuer(self.api_key)
         self.catalog = BackendCatalog()
-        self.runner = PrimitiveRunner(self.catalog)
+        self.runner = PrimitiveRunner(self.catalog, simulation_workers, simulation_memory_mb)
         self.job_overhead = job_overhead
         self.scheduler = QueueScheduler(
             self.clock,
@@ -105,7 +107,6 @@ class Emulator:
         if self._wakeup is not None and self._loop is not None:
             self._loop.remove_timeout(self._wakeup)
             self._wakeup = None
-        self.runner.shutdown()
 
     # ----------------------------------------------------------------- commands
     def submit(self, body: dict[str, Any]) -> Job:
@@ -161,7 +162,7 @@ class Emulator:
         """The scheduler started ``job`` on its QPU: compute its result on a worker thread."""
         prepared, job.payload = job.payload, None
         job_id, loop = job.id, self._loop
-        future = self.runner.run(prepared, job.started, job.started + job.duration)
+        future = self.runner.run(job_id, prepared, job.started, job.started + job.duration)
 
         def done(fut: Any) -> None:
             try:
@@ -172,6 +173,11 @@ class Emulator:
                 loop.add_callback(self._finish, job_id, result, error)
 
         future.add_done_callback(done)
+
+    def cancel_job(self, job_id: str) -> None:
+        """Cancel a job; a running one's simulation is stopped too."""
+        self.scheduler.cancel_job(job_id)
+        self.runner.cancel(job_id)
 
     def _finish(self, job_id: str, result: str, error: str | None) -> None:
         self.scheduler.result_ready(job_id, result, error)
