@@ -17,6 +17,23 @@ from .errors import NotFound
 
 # Used when a snapshot has no ``default_rep_delay`` (microseconds in the snapshot files).
 FALLBACK_REP_DELAY_S = 250e-6
+# More names for fake backends, "name=fake_name[,...]": a device the client's own tests expect
+# by name (bench/conformance.py serves IBM's staging ``test_eagle`` as fake_sherbrooke). An
+# environment variable, not an argument, because every catalog must agree, including those
+# of the simulation workers; set it before the emulator starts.
+ALIASES_ENV = "QSESSION_EMULATOR_BACKEND_ALIASES"
+
+
+def aliases_from_env() -> dict[str, str]:
+    """``{name: fake_name}`` from ``$QSESSION_EMULATOR_BACKEND_ALIASES``."""
+    aliases = {}
+    items = (item.strip() for item in os.environ.get(ALIASES_ENV, "").split(","))
+    for item in filter(None, items):
+        name, sep, fake_name = item.partition("=")
+        if not sep or not name or not fake_name:
+            raise ValueError(f"${ALIASES_ENV}: expected name=fake_name, got {item!r}")
+        aliases[name] = fake_name
+    return aliases
 
 
 class BackendCatalog:
@@ -37,6 +54,10 @@ class BackendCatalog:
             cls = getattr(fake_provider, attr)
             if isinstance(cls, type) and issubclass(cls, FakeBackendV2) and hasattr(cls, "dirname"):
                 classes[cls.backend_name] = cls
+        for name, fake_name in aliases_from_env().items():
+            if fake_name not in classes:
+                raise ValueError(f"${ALIASES_ENV}: {fake_name!r} is not a fake backend")
+            classes[name] = classes[fake_name]
         return dict(sorted(classes.items()))
 
     def names(self) -> list[str]:
