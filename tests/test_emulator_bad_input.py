@@ -139,3 +139,10 @@ def test_bad_input_disturbs_nothing_else(emu, service, backend, bell, rest):
     assert len(service.jobs(session_id=session.session_id)) == 1
     emu.advance(QUEUE_WAIT + JOB + EPS)
     assert job.result()[0].data.meas.num_shots == 10
+
+
+def test_bad_creation_times_and_private_flags_are_400s(rest):
+    assert_refused(rest("GET", "/jobs", params={"created_after": "yesterday"}), 400, "iso 8601")
+    assert_refused(rest("GET", "/jobs", params={"created_before": "2024-13-01"}), 400, "before")
+    body = {"program_id": "sampler", "backend": "fake_manila", "params": {"pubs": []}}
+    assert_refused(rest("POST", "/jobs", json={**body, "private": "yes"}), 400, "private")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from qiskit.primitives import PrimitiveResult
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_ibm_runtime import EstimatorV2, SamplerV2, fake_provider
+from qiskit_ibm_runtime.exceptions import RuntimeJobNotFound
 
 from conftest import EPS, JOB, OVERHEAD, QUEUE_WAIT, qpu_time
 from timeline import ran
@@ -124,3 +127,67 @@ def test_least_busy_picks_a_backend_without_a_queue(emu, service, backend, bell)
     chosen = service.least_busy(min_num_qubits=5)
     assert chosen.name != "fake_manila"
     assert chosen.status().pending_jobs == 0
+
+
+# ----------------------------------------------------------------- REST rules of today's service
+def test_jobs_are_listed_by_creation_time(emu, service, backend, bell, rest):
+    """``GET /jobs`` takes ``created_after`` and ``created_before`` (ISO 8601; the client sends
+    UTC), both bounds included (https://quantum.cloud.ibm.com/docs/api/qiskit-runtime-rest/tags/jobs;
+    the client documents "greater than or equal to" and "less than or equal to")."""
+    jobs = []
+    for _ in range(3):
+        jobs.append(SamplerV2(mode=backend).run([bell], shots=10))
+        emu.advance(10)
+    created = [datetime.fromtimestamp(ran(job)[0], tz=timezone.utc) for job in jobs]
+    middle = service.jobs(created_after=created[1], created_before=created[1])
+    assert [job.job_id() for job in middle] == [jobs[1].job_id()]
+    later = service.jobs(created_after=created[1] + timedelta(seconds=1))
+    assert [job.job_id() for job in later] == [jobs[2].job_id()]
+    stamp = created[0].isoformat().replace("+00:00", "Z")
+    body = rest("GET", "/jobs", params={"created_before": stamp}).json()
+    assert [job["id"] for job in body["jobs"]] == [jobs[0].job_id()] and body["count"] == 1
+
+
+def test_deleting_a_queued_job_removes_it_from_the_queue(emu, service, backend, bell):
+    """``DELETE /jobs/{id}`` deletes a job that has not finished: qiskit-ibm-runtime's
+    integration tests, run against the service, delete a queued job and expect it gone
+    (``test_delete_job_queued``; https://quantum.cloud.ibm.com/docs/api/qiskit-runtime-rest/tags/jobs)."""
+    first, second = (SamplerV2(mode=backend).run([bell], shots=10) for _ in range(2))
+    service.delete_job(first.job_id())
+    with pytest.raises(RuntimeJobNotFound):
+        service.job(first.job_id())
+    assert backend.status().pending_jobs == 1
+    assert [job.job_id() for job in service.jobs()] == [second.job_id()]
+    emu.advance(QUEUE_WAIT + JOB + EPS)
+    assert second.status() == "DONE"
+
+
+@pytest.mark.emulator(execution_lanes=1)
+def test_deleting_a_running_job_frees_its_lane(emu, service, backend, bell):
+    running = SamplerV2(mode=backend).run([bell], shots=100_000)
+    waiting = SamplerV2(mode=backend).run([bell], shots=10)
+    emu.advance(QUEUE_WAIT + 1)
+    assert (running.status(), waiting.status()) == ("RUNNING", "QUEUED")
+    service.delete_job(running.job_id())
+    emu.advance(EPS)
+    assert waiting.status() == "RUNNING"
+
+
+def test_a_private_job_hides_its_params_and_its_results_are_read_once(
+    emu, service, backend, bell, rest
+):
+    """``options.environment.private`` makes the client send ``"private": true``: "input
+    parameters are not returned, and the results can only be read once". As in the client's
+    integration test ``test_private_option``, the second read returns nothing (no error)."""
+    sampler = SamplerV2(mode=backend)
+    sampler.options.environment.private = True
+    job = sampler.run([bell], shots=10)
+    assert not job.inputs
+    raw = rest("GET", f"/jobs/{job.job_id()}").json()
+    assert raw["private"] is True and "params" not in raw
+    emu.advance(QUEUE_WAIT + JOB + EPS)
+    assert job.result()[0].data.meas.num_shots == 10
+    assert not job.result()
+    assert service.job(job.job_id()).private
+    public = SamplerV2(mode=backend).run([bell], shots=10)
+    assert "private" not in rest("GET", f"/jobs/{public.job_id()}").json()  # only when true

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -38,6 +39,19 @@ def iso(ts: float | None) -> str | None:
     )
 
 
+def parse_iso(stamp: str) -> float:
+    """Read an ISO 8601 timestamp (``Z``, an offset, or none: UTC) as epoch seconds.
+
+    Raises ``ValueError`` for anything else; the REST handlers turn that into a 400. An offset's
+    ``+`` sent unescaped in a query string arrives as a space: it is read back as ``+``.
+    """
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", stamp.strip()).replace("Z", "+00:00")
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
 @dataclass
 class Job:
     """One primitive request on one backend; times are epoch seconds of the emulator's clock."""
@@ -60,6 +74,9 @@ class Job:
     finished: float | None = None
     result: str | None = None
     result_ready: bool = False
+    # ``private: true`` in ``POST /jobs``: no params returned, results readable once.
+    private: bool = False
+    results_read: bool = False
     payload: Any = field(default=None, repr=False)  # what the executor runs; never rendered
 
     @property
@@ -93,14 +110,16 @@ class Job:
             "session_id": self.session_id,
             "tags": list(self.tags),
             "runtime": "",
-            "private": False,
             "estimated_running_time_seconds": self.duration,
         }
+        if self.private:
+            # The service includes ``private`` only when it is true (qiskit-ibm-runtime #2252).
+            body["private"] = True
         if queue_position is not None:
             body["queue_position"] = queue_position
         if self.finished is not None:
             body["ended"] = iso(self.finished)
-        if include_params:
+        if include_params and not self.private:
             body["params"] = self.params
         return body
 

@@ -179,6 +179,11 @@ class Emulator:
         self.scheduler.cancel_job(job_id)
         self.runner.cancel(job_id)
 
+    def delete_job(self, job_id: str) -> None:
+        """Delete a job, also a queued or running one; a running one's simulation stops."""
+        self.scheduler.delete_job(job_id)
+        self.runner.cancel(job_id)
+
     def _finish(self, job_id: str, result: str, error: str | None) -> None:
         self.scheduler.result_ready(job_id, result, error)
         self.reschedule()
