@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 from qiskit.primitives import PrimitiveResult
 from qiskit.transpiler import generate_preset_pass_manager
@@ -191,3 +192,15 @@ def test_a_private_job_hides_its_params_and_its_results_are_read_once(
     assert service.job(job.job_id()).private
     public = SamplerV2(mode=backend).run([bell], shots=10)
     assert "private" not in rest("GET", f"/jobs/{public.job_id()}").json()  # only when true
+
+
+def test_an_estimator_pub_without_a_sweep_returns_0d_arrays(emu, backend, zz_pub):
+    """``evs`` and ``stds`` come in the PUB's shape ("stds ... in the same shape as above",
+    https://quantum.cloud.ibm.com/docs/guides/estimator-input-output): for a PUB without a
+    sweep, 0-d arrays (``np.ndarray(<shape=(), dtype=float64>)``), not floats."""
+    job = EstimatorV2(mode=backend).run([zz_pub])
+    emu.advance(QUEUE_WAIT + qpu_time(4096) + EPS)
+    data = job.result()[0].data
+    for name in ("evs", "stds"):
+        value = getattr(data, name)
+        assert isinstance(value, np.ndarray) and value.shape == (), (name, type(value))

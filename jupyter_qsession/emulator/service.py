@@ -21,6 +21,7 @@ from .errors import BadRequest
 from .executor import DEFAULT_MEMORY_MB, DEFAULT_WORKERS, PreparedJob, PrimitiveRunner
 from .handlers import routes
 from .models import Job
+from .result_shapes import as_service_shapes
 from .scheduler import (
     DEFAULT_EXECUTION_LANES,
     DEFAULT_INTERACTIVE_TTL,
@@ -167,6 +168,8 @@ class Emulator:
         def done(fut: Any) -> None:
             try:
                 result, error = fut.result(), None
+                if prepared.program_id == "estimator":
+                    result = as_service_shapes(result)  # 0-d evs/stds, as the service's
             except Exception as exc:  # a failed simulation fails the job, as on the service
                 result, error = f"Traceback (most recent call last):\n{exc!r}", str(exc)
             if loop is not None:
