@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from tornado import web
 
-from .errors import BadRequest, Conflict, ServiceError
-from .models import parse_iso
+from .auth import OPERATOR
+from .errors import BadRequest, Conflict, NotFound, ServiceError
+from .models import Job, Session, parse_iso
 
 if TYPE_CHECKING:
     from .service import Emulator
@@ -29,13 +30,32 @@ class EmulatorHandler(web.RequestHandler):
         self.emulator = emulator
         self.scheduler = emulator.scheduler
 
+    user = ""
+
     def prepare(self) -> None:
         if self.requires_auth:
-            self.emulator.tokens.check(self.request.headers.get("Authorization"))
+            self.user = self.emulator.tokens.check(self.request.headers.get("Authorization"))
         self.scheduler.advance()
 
     def on_finish(self) -> None:
         self.emulator.reschedule()
+
+    @property
+    def is_operator(self) -> bool:
+        return self.user == OPERATOR
+
+    def own_job(self, job_id: str) -> Job:
+        """The caller's job; another user's is "not found", exactly like an unknown one."""
+        job = self.scheduler.job(job_id)
+        if not self.is_operator and job.user_id != self.user:
+            raise NotFound(f"Job not found: {job_id}")
+        return job
+
+    def own_session(self, session_id: str) -> Session:
+        session = self.scheduler.session(session_id)
+        if not self.is_operator and session.user_id != self.user:
+            raise NotFound(f"Session not found: {session_id}")
+        return session
 
     def json_body(self) -> dict[str, Any]:
         try:
@@ -136,7 +156,9 @@ class JobsHandler(EmulatorHandler):
         private = body.get("private", False)
         if not isinstance(private, bool):
             raise BadRequest("private must be true or false.")
-        job = self.emulator.submit(body)
+        if isinstance(body.get("session_id"), str):
+            self.own_session(body["session_id"])  # someone else's is not found
+        job = self.emulator.submit(body, user_id=self.user)
         # The client sends ``options.environment.private`` as ``"private": true``: its params
         # are never returned and its results can be read once (JobResultsHandler).
         job.private = private
@@ -150,6 +172,8 @@ class JobsHandler(EmulatorHandler):
         ``created_before`` are ISO 8601 timestamps, both bounds included (the client sends
         them in UTC: https://quantum.cloud.ibm.com/docs/api/qiskit-runtime-rest/tags/jobs)."""
         jobs = list(self.scheduler.jobs.values())
+        if not self.is_operator:
+            jobs = [j for j in jobs if j.user_id == self.user]
         after = _time_arg(self, "created_after")
         before = _time_arg(self, "created_before")
         if after is not None:
@@ -184,13 +208,14 @@ class JobsHandler(EmulatorHandler):
 
 class JobHandler(EmulatorHandler):
     def get(self, job_id: str) -> None:
-        job = self.scheduler.job(job_id)
+        job = self.own_job(job_id)
         include = self.get_query_argument("exclude_params", "false") != "true"
         self.send(
             job.to_api(include_params=include, queue_position=self.scheduler.queue_position(job))
         )
 
     def delete(self, job_id: str) -> None:
+        self.own_job(job_id)
         self.emulator.delete_job(job_id)
         self.set_status(204)
         self.finish()
@@ -198,7 +223,7 @@ class JobHandler(EmulatorHandler):
 
 class JobResultsHandler(EmulatorHandler):
     def get(self, job_id: str) -> None:
-        job = self.scheduler.job(job_id)
+        job = self.own_job(job_id)
         if not job.final:
             raise Conflict(f"Job {job_id} is {job.status.lower()}: its results are not ready yet.")
         if job.private:
@@ -211,6 +236,7 @@ class JobResultsHandler(EmulatorHandler):
                 return
             job.results_read = True
             result, job.result = job.result, None
+            self.scheduler.touch(job)
         else:
             result = job.result
         if result is None:
@@ -222,6 +248,7 @@ class JobResultsHandler(EmulatorHandler):
 
 class JobCancelHandler(EmulatorHandler):
     def post(self, job_id: str) -> None:
+        self.own_job(job_id)
         self.emulator.cancel_job(job_id)
         self.set_status(204)
         self.finish()
@@ -229,7 +256,7 @@ class JobCancelHandler(EmulatorHandler):
 
 class JobMetricsHandler(EmulatorHandler):
     def get(self, job_id: str) -> None:
-        job = self.scheduler.job(job_id)
+        job = self.own_job(job_id)
         self.send(
             job.metrics(
                 queue_position=self.scheduler.queue_position(job), now=self.scheduler.clock.now()
@@ -239,18 +266,19 @@ class JobMetricsHandler(EmulatorHandler):
 
 class JobLogsHandler(EmulatorHandler):
     def get(self, job_id: str) -> None:
-        job = self.scheduler.job(job_id)
+        job = self.own_job(job_id)
         self.set_header("Content-Type", "text/plain")
         self.finish(f"{job.status}: {job.reason}\n" if job.reason else f"{job.status}\n")
 
 
 class JobTagsHandler(EmulatorHandler):
     def put(self, job_id: str) -> None:
-        job = self.scheduler.job(job_id)
+        job = self.own_job(job_id)
         tags = self.json_body().get("tags")
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise BadRequest("tags must be a list of strings.")
         job.tags = tags
+        self.scheduler.touch(job)
         self.set_status(204)
         self.finish()
 
@@ -263,20 +291,21 @@ class SessionsHandler(EmulatorHandler):
             raise BadRequest("A session needs a 'backend'.")
         self.emulator.catalog.require(backend)  # 404 for an unknown backend
         session = self.scheduler.create_session(
-            backend, body.get("mode", "dedicated"), body.get("max_ttl")
+            backend, body.get("mode", "dedicated"), body.get("max_ttl"), user_id=self.user
         )
         self.send(session.to_api(elapsed_time=0.0))
 
 
 class SessionHandler(EmulatorHandler):
     def get(self, session_id: str) -> None:
-        session = self.scheduler.session(session_id)
+        session = self.own_session(session_id)
         self.send(session.to_api(elapsed_time=self.scheduler.session_usage(session)))
 
     def patch(self, session_id: str) -> None:
         body = self.json_body()
         if body.get("accepting_jobs") is not False:
             raise BadRequest("Only {'accepting_jobs': false} (close the session) is supported.")
+        self.own_session(session_id)
         self.scheduler.close_session(session_id)
         self.set_status(204)
         self.finish()
@@ -286,6 +315,7 @@ class SessionCancelHandler(EmulatorHandler):
     """``DELETE /sessions/{id}/close``: the client's ``Session.cancel()``."""
 
     def delete(self, session_id: str) -> None:
+        self.own_session(session_id)
         self.scheduler.cancel_session(session_id)
         self.set_status(204)
         self.finish()

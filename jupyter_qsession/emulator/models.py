@@ -77,6 +77,7 @@ class Job:
     # ``private: true`` in ``POST /jobs``: no params returned, results readable once.
     private: bool = False
     results_read: bool = False
+    user_id: str = "operator"  # whose API key submitted it (see .auth)
     payload: Any = field(default=None, repr=False)  # what the executor runs; never rendered
 
     @property
@@ -177,6 +178,7 @@ class Session:
     usage_done: float = 0.0
     window_start: float | None = None
     timestamps: list[dict[str, Any]] = field(default_factory=list)
+    user_id: str = "operator"  # whose API key opened it (see .auth)
 
     def set_state(self, state: str, now: float, reason: str | None = None) -> None:
         if state == self.state:
@@ -209,5 +211,6 @@ class Session:
             "last_job_started": iso(self.last_job_started),
             "last_job_completed": iso(self.last_job_completed),
             "elapsed_time": round(elapsed_time, 6),
+            "user_id": self.user_id,
             "timestamps": list(self.timestamps),
         }

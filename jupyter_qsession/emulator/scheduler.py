@@ -120,6 +120,10 @@ class QueueScheduler(SessionRules, UsageMeter):
         self._ready_at: dict[str, float] = {}
         # Time of the last processed event: nothing may happen before it (no retroactive starts).
         self._cursor = clock.now()
+        # What changed since the store last saved (see .store): jobs, deleted jobs, sessions.
+        self.dirty_jobs: set[str] = set()
+        self.deleted_jobs: set[str] = set()
+        self.dirty_sessions: set[str] = set()
 
     # ----------------------------------------------------------------- look-ups
     def job(self, job_id: str) -> Job:
@@ -138,7 +142,9 @@ class QueueScheduler(SessionRules, UsageMeter):
         return iter(self._by_session.get(session.id, ()))
 
     # ----------------------------------------------------------------- commands
-    def create_session(self, backend: str, mode: str, max_ttl: Any = None) -> Session:
+    def create_session(
+        self, backend: str, mode: str, max_ttl: Any = None, *, user_id: str = "operator"
+    ) -> Session:
         if mode not in (DEDICATED, BATCH):
             raise BadRequest(f"Invalid mode {mode!r}: expected 'dedicated' or 'batch'.")
         ttl = self._validate_max_ttl(max_ttl)
@@ -152,6 +158,7 @@ class QueueScheduler(SessionRules, UsageMeter):
             interactive_ttl=self.interactive_ttl,
             created=now,
             job_mode_fallback=(mode == DEDICATED and self.plan == "open"),
+            user_id=user_id,
         )
         session.timestamps.append({"status": OPEN, "timestamp": iso(now), "reason": None})
         self.sessions[session.id] = session
@@ -173,6 +180,7 @@ class QueueScheduler(SessionRules, UsageMeter):
         session_id: str | None = None,
         tags: list[str] | None = None,
         payload: Any = None,
+        user_id: str = "operator",
     ) -> Job:
         self.advance()
         now = self.clock.now()
@@ -190,13 +198,11 @@ class QueueScheduler(SessionRules, UsageMeter):
             session_id=session_id,
             tags=list(tags or []),
             payload=payload,
+            user_id=user_id,
         )
         self.jobs[job.id] = job
         self._version += 1
-        self._queued[job.id] = job
-        heapq.heappush(
-            self._heaps.setdefault(backend, []), (job.eligible_at, next(self._arrivals), job.id)
-        )
+        self._enqueue(job)
         if session is not None:
             session.last_job_submitted = now
             self._by_session[session.id].append(job)
@@ -222,6 +228,8 @@ class QueueScheduler(SessionRules, UsageMeter):
         if not job.final:
             self._cancel(job, "Deleted by the user")
         del self.jobs[job_id]
+        self.dirty_jobs.discard(job_id)
+        self.deleted_jobs.add(job_id)
         if job.session_id is not None:
             self._by_session[job.session_id].remove(job)
             self._changed.add(job.session_id)
@@ -255,11 +263,48 @@ class QueueScheduler(SessionRules, UsageMeter):
             return
         job.result = result
         job.result_ready = True
+        self.dirty_jobs.add(job.id)
         if error:
             job.reason = error
         # With a wall clock a slow simulation makes the job last longer; a manual clock does not.
         self._ready_at[job.id] = self.clock.now() if self.clock.counts_compute_time else job.started
         self.advance()
+
+    def touch(self, job: Job) -> None:
+        """``job`` changed outside the scheduler (tags, a private result read): save it."""
+        self.dirty_jobs.add(job.id)
+
+    def restore(self, sessions: list[Session], jobs: list[Job]) -> list[Job]:
+        """Take back a stored state (see .store); return the running jobs still to simulate."""
+        for session in sessions:
+            self.sessions[session.id] = session
+            self._by_session[session.id] = []
+            if session.state != CLOSED:
+                self._live_sessions[session.id] = session
+        unsimulated = []
+        for job in jobs:  # oldest first: queues keep their order
+            self.jobs[job.id] = job
+            if job.session_id in self._by_session:
+                self._by_session[job.session_id].append(job)
+            if job.status == QUEUED:
+                self._enqueue(job)
+            elif job.status == RUNNING:
+                self._running.setdefault(job.backend, {})[job.id] = job
+                if job.result_ready:
+                    self._ready_at[job.id] = job.started
+                else:
+                    unsimulated.append(job)
+        self._version += 1
+        self._cursor = max([self._cursor] + [job.created for job in jobs])
+        return unsimulated
+
+    def _enqueue(self, job: Job) -> None:
+        self.dirty_jobs.add(job.id)
+        self._queued[job.id] = job
+        heapq.heappush(
+            self._heaps.setdefault(job.backend, []),
+            (job.eligible_at, next(self._arrivals), job.id),
+        )
 
     def settled(self) -> bool:
         """True when no running job is still waiting for its simulation result."""
@@ -318,11 +363,13 @@ class QueueScheduler(SessionRules, UsageMeter):
         if not self._changed:
             return
         changed, self._changed = self._changed, set()
+        self.dirty_sessions |= changed
         for listener in list(self.listeners):
             listener(changed)
 
     # ----------------------------------------------------------------- transitions
     def _start(self, job: Job, at: float) -> None:
+        self.dirty_jobs.add(job.id)
         job.status = RUNNING
         job.started = at
         del self._queued[job.id]
@@ -352,6 +399,7 @@ class QueueScheduler(SessionRules, UsageMeter):
         self._end_job(job, CANCELLED, self.clock.now(), reason)
 
     def _end_job(self, job: Job, status: str, at: float, reason: str | None) -> None:
+        self.dirty_jobs.add(job.id)
         job.status = status
         job.reason = reason
         job.finished = at

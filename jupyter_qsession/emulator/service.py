@@ -16,11 +16,13 @@ from tornado import httpserver, ioloop, web
 
 from .auth import TokenIssuer
 from .backends import BackendCatalog
-from .clock import Clock, WallClock
+from .clock import Clock, ManualClock, WallClock
 from .errors import BadRequest
 from .executor import DEFAULT_MEMORY_MB, DEFAULT_WORKERS, PreparedJob, PrimitiveRunner
+from .feed import ChangeFeed
 from .handlers import routes
-from .models import Job
+from .models import QUEUED, RUNNING, Job
+from .operator import operator_routes
 from .result_shapes import as_service_shapes
 from .scheduler import (
     DEFAULT_EXECUTION_LANES,
@@ -29,6 +31,7 @@ from .scheduler import (
     MAX_TTL_LIMIT,
     QueueScheduler,
 )
+from .store import EmulatorStore
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ class Emulator:
         job_overhead: float = DEFAULT_JOB_OVERHEAD,
         simulation_workers: int = DEFAULT_WORKERS,
         simulation_memory_mb: int = DEFAULT_MEMORY_MB,
+        state_path: str | None = None,
     ) -> None:
         if job_overhead < 0:
             raise ValueError("job_overhead must be >= 0")
@@ -80,11 +84,31 @@ class Emulator:
         self._server: httpserver.HTTPServer | None = None
         self._wakeup: object | None = None
         self.url: str | None = None
+        self.feed = ChangeFeed()
+        self.scheduler.listeners.append(self.feed.publish)
+        self.store = EmulatorStore(state_path) if state_path else None
+        self._unsimulated: list[Job] = []
+        if self.store is not None:
+            self._restore(self.store)
         self.clock.subscribe(self._on_clock_jump)
+
+    def _restore(self, store: EmulatorStore) -> None:
+        """Continue from the stored state: queued jobs queue on, running ones run again."""
+        sessions, jobs, keys, clock_now = store.load()
+        for key, user in keys.items():
+            self.tokens.add_key(key, user)
+        self.tokens.on_new_key.append(store.save_key)
+        if isinstance(self.clock, ManualClock) and clock_now is not None:
+            self.clock.advance(max(0.0, clock_now - self.clock.now()))
+        self._unsimulated = self.scheduler.restore(sessions, jobs)
+        for job in jobs:
+            if job.status in (QUEUED, RUNNING):
+                job.payload = self.runner.prepare(job.program_id, job.backend, job.params)
+        log.info("Restored %d sessions and %d jobs from %s", len(sessions), len(jobs), store.path)
 
     # ----------------------------------------------------------------- lifecycle
     def make_app(self) -> web.Application:
-        return web.Application(routes(self), log_function=_log_request)
+        return web.Application(operator_routes(self) + routes(self), log_function=_log_request)
 
     def start(self, port: int = 0, address: str = "127.0.0.1") -> str:
         """Listen on ``address:port`` (0: a free port) in the current IOLoop; return the URL."""
@@ -99,6 +123,10 @@ class Emulator:
         host, bound = sock.getsockname()[:2]
         self.url = f"http://{host}:{bound}"
         log.info("Qiskit Runtime emulator listening on %s", self.url)
+        for job in self._unsimulated:  # their simulations died with the previous process
+            self._execute(job)
+        self._unsimulated = []
+        self.reschedule()
         return self.url
 
     def stop(self) -> None:
@@ -110,7 +138,7 @@ class Emulator:
             self._wakeup = None
 
     # ----------------------------------------------------------------- commands
-    def submit(self, body: dict[str, Any]) -> Job:
+    def submit(self, body: dict[str, Any], user_id: str = "operator") -> Job:
         backend = body.get("backend")
         if not isinstance(backend, str) or not backend:
             raise BadRequest("A job needs a 'backend'.")
@@ -136,6 +164,7 @@ class Emulator:
             session_id=session_id,
             tags=tags,
             payload=prepared,
+            user_id=user_id,
         )
         return job
 
@@ -187,6 +216,22 @@ class Emulator:
         self.scheduler.delete_job(job_id)
         self.runner.cancel(job_id)
 
+    def _persist(self) -> None:
+        """Write what changed since the last call, in one transaction."""
+        scheduler = self.scheduler
+        if self.store is None or not (
+            scheduler.dirty_jobs or scheduler.dirty_sessions or scheduler.deleted_jobs
+        ):
+            return
+        sessions = [
+            scheduler.sessions[i] for i in scheduler.dirty_sessions if i in scheduler.sessions
+        ]
+        jobs = [scheduler.jobs[i] for i in scheduler.dirty_jobs if i in scheduler.jobs]
+        self.store.save(sessions, jobs, scheduler.deleted_jobs, self.clock.now())
+        scheduler.dirty_jobs.clear()
+        scheduler.dirty_sessions.clear()
+        scheduler.deleted_jobs.clear()
+
     def _finish(self, job_id: str, result: str, error: str | None) -> None:
         self.scheduler.result_ready(job_id, result, error)
         self.reschedule()
@@ -215,6 +260,7 @@ class Emulator:
         if self._wakeup is not None:
             self._loop.remove_timeout(self._wakeup)
             self._wakeup = None
+        self._persist()
         if nxt is None:
             return
         delay = self.clock.to_wall_delay(nxt - self.clock.now())

@@ -1,0 +1,130 @@
+"""The emulator's own routes for the lab server that runs it (``/api/v1/qsession/…``).
+
+Only the operator key (the one the emulator was started with) may call them; they are not
+part of IBM's Runtime API, which a lab server reads by polling instead.
+
+* ``GET  changes?epoch=E&after=N&timeout=S`` — the change feed (:mod:`.feed`), as session views.
+* ``GET  sessions/{id}`` — one session's view (:mod:`.views`).
+* ``POST users/{name}/key`` — the API key of user ``name`` (made on first call): what the lab
+  server hands to that user's kernels, so they see and act on their own sessions only.
+* ``POST clock`` ``{"advance": seconds}`` — a manual clock moved one event at a time, waiting
+  for each running simulation (tests of a lab server drive the emulator process this way).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import TYPE_CHECKING, Any
+
+from .errors import BadRequest, Forbidden
+from .handlers import EmulatorHandler, _int_arg
+from .views import session_view
+
+if TYPE_CHECKING:
+    from .service import Emulator
+
+PREFIX = "/api/v1/qsession"
+USER = r"([A-Za-z0-9_.@-]{1,64})"
+MAX_FEED_WAIT = 60.0
+
+
+class OperatorHandler(EmulatorHandler):
+    def prepare(self) -> None:
+        super().prepare()
+        if not self.is_operator:
+            raise Forbidden("Only the emulator's operator key may use /api/v1/qsession.")
+
+
+class ChangesHandler(OperatorHandler):
+    async def get(self) -> None:
+        feed = self.emulator.feed
+        epoch = self.get_query_argument("epoch", "")
+        after = _int_arg(self, "after", 0) if self.get_query_argument("after", "0") != "-1" else -1
+        timeout = _float_arg(self, "timeout", 25.0)
+        changed = feed.since(epoch, after)
+        if changed == set():
+            await feed.wait(after, min(timeout, MAX_FEED_WAIT))
+            self.scheduler.advance()
+            changed = feed.since(epoch, after)
+        reset = changed is None
+        if reset:  # a new caller, or one from another run: it re-reads what it holds
+            changed = set()
+        known = self.scheduler.sessions
+        sessions = [known[i] for i in sorted(changed) if i in known]
+        self.send(
+            {
+                "epoch": feed.epoch,
+                "seq": feed.seq,
+                "reset": reset,
+                "sessions": [session_view(self.scheduler, s) for s in sessions],
+            }
+        )
+
+
+class SessionViewHandler(OperatorHandler):
+    def get(self, session_id: str) -> None:
+        self.send(session_view(self.scheduler, self.scheduler.session(session_id)))
+
+
+class UserKeyHandler(OperatorHandler):
+    def post(self, user: str) -> None:
+        self.send({"user_id": user, "api_key": self.emulator.tokens.key_for(user)})
+
+
+class ClockHandler(OperatorHandler):
+    async def post(self) -> None:
+        seconds = self.json_body().get("advance")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise BadRequest("advance must be a number of seconds.")
+        if not math.isfinite(seconds) or seconds < 0:
+            raise BadRequest("advance must be a finite, non-negative number of seconds.")
+        if self.emulator.clock.to_wall_delay(0) is not None:
+            raise BadRequest("This emulator runs on wall time; only a manual clock can advance.")
+        await advance(self.emulator, float(seconds))
+        self.send({"now": self.emulator.clock.now()})
+
+
+async def advance(emulator: Emulator, seconds: float) -> None:
+    """Move a manual clock ``seconds`` ahead, event by event, each simulation settled first."""
+    target = emulator.clock.now() + seconds
+    while True:
+        await _settled(emulator)
+        if not emulator.step_towards(target):
+            break
+    await _settled(emulator)
+
+
+async def _settled(emulator: Emulator, timeout: float = 120.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not emulator.scheduler.settled():
+        if loop.time() > deadline:
+            raise BadRequest("The emulator's simulations did not finish in time.")
+        await asyncio.sleep(0.005)
+
+
+def _float_arg(handler: Any, name: str, default: float) -> float:
+    raw = handler.get_query_argument(name, None)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a number, got {raw!r}.") from None
+    if not math.isfinite(value) or value < 0:
+        raise BadRequest(f"{name} must be a finite, non-negative number.")
+    return value
+
+
+ID = r"([A-Za-z0-9_.-]{1,100})"
+
+
+def operator_routes(emulator: Emulator) -> list[tuple[str, type, dict]]:
+    kw = {"emulator": emulator}
+    return [
+        (rf"{PREFIX}/changes", ChangesHandler, kw),
+        (rf"{PREFIX}/sessions/{ID}", SessionViewHandler, kw),
+        (rf"{PREFIX}/users/{USER}/key", UserKeyHandler, kw),
+        (rf"{PREFIX}/clock", ClockHandler, kw),
+    ]
