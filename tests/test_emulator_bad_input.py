@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 from qiskit.providers.exceptions import QiskitBackendNotFoundError
 from qiskit_ibm_runtime import SamplerV2, Session
 from qiskit_ibm_runtime.api.exceptions import RequestsApiError
-from qiskit_ibm_runtime.exceptions import IBMInputValueError
+from qiskit_ibm_runtime.exceptions import IBMInputValueError, IBMRuntimeError
+from qiskit_ibm_runtime.executor_sampler import Sampler as ExecutorSampler
+from qiskit_ibm_runtime.json import RuntimeEncoder
 
 from conftest import EPS, JOB, QUEUE_WAIT
 
@@ -146,3 +150,77 @@ def test_bad_creation_times_and_private_flags_are_400s(rest):
     assert_refused(rest("GET", "/jobs", params={"created_before": "2024-13-01"}), 400, "before")
     body = {"program_id": "sampler", "backend": "fake_manila", "params": {"pubs": []}}
     assert_refused(rest("POST", "/jobs", json={**body, "private": "yes"}), 400, "private")
+
+
+def test_a_non_ascii_api_key_is_a_401(emu):
+    response = requests.post(
+        f"{emu.url}/identity/token",
+        data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": "clé-ключ-鍵"},
+        timeout=10,
+    )
+    assert_refused(response, 401, "api key could not be found")
+
+
+NESTED = b'{"tags": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+
+def test_deeply_nested_json_is_a_400_on_every_route_with_a_body(emu, backend, bell, rest):
+    session = Session(backend=backend)
+    job = SamplerV2(mode=session).run([bell], shots=10).job_id()
+    for method, path in [
+        ("POST", "/sessions"),
+        ("POST", "/jobs"),
+        ("PATCH", f"/sessions/{session.session_id}"),
+        ("PUT", f"/jobs/{job}/tags"),
+    ]:
+        assert_refused(rest(method, path, data=NESTED), 400, "nested deeper than 64 levels")
+    assert session.details()["accepting_jobs"]
+
+
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        ("1e400", "1e400 is out of range"),
+        ("-1e400", "-1e400 is out of range"),
+        ("Infinity", "infinity is not a json number"),
+        ("-Infinity", "-infinity is not a json number"),
+        ("NaN", "nan is not a json number"),
+    ],
+)
+def test_a_max_ttl_json_cannot_hold_is_a_400(rest, number, words):
+    body = b'{"backend": "fake_manila", "max_ttl": %s}' % number.encode()
+    assert_refused(rest("POST", "/sessions", data=body), 400, words)
+
+
+@pytest.mark.parametrize("shots", [10**9, 10**12])
+def test_absurd_shots_are_refused_by_the_backends_max_shots(backend, bell, shots):
+    for sampler in (SamplerV2(mode=backend), ExecutorSampler(mode=backend)):
+        with pytest.raises(IBMRuntimeError, match=f"{shots} shots exceed .*max_shots of 100000"):
+            sampler.run([bell], shots=shots)
+
+
+@pytest.mark.parametrize("shots", [10**9, 10**12, 10**400])
+def test_absurd_shots_in_a_raw_request_are_400s(rest, bell, shots):
+    pub = json.loads(json.dumps([bell, None, shots], cls=RuntimeEncoder))
+    body = {"program_id": "sampler", "backend": "fake_manila", "params": {"pubs": [pub]}}
+    assert_refused(rest("POST", "/jobs", data=json.dumps(body)), 400, "max_shots of 100000")
+
+
+def test_a_405_names_the_methods_the_resource_has(rest):
+    response = rest("GET", "/jobs/doesnotexist/cancel")
+    assert_refused(response, 405, "method not allowed")
+    assert response.headers["Allow"] == "POST"
+
+
+def test_a_percent_in_a_path_is_quoted_once(rest):
+    assert_refused(rest("GET", "/nothing/100%25"), 404, "/api/v1/nothing/100%25")
+
+
+@pytest.mark.parametrize(("name", "value"), [("pending", "maybe"), ("sort", "up")])
+def test_a_job_filter_outside_its_choices_is_a_400(rest, name, value):
+    assert_refused(rest("GET", "/jobs", params={name: value}), 400, f"{name} must be one of")
+
+
+def test_a_manual_clock_cannot_be_moved_past_what_timestamps_can_say(emu, rest):
+    assert_refused(rest("POST", "/qsession/clock", json={"advance": 1e300}), 400, "year 9000")
+    assert rest("GET", "/instances/usage").status_code == 200

@@ -14,11 +14,13 @@ from tornado import web
 from .auth import OPERATOR
 from .errors import BadRequest, Conflict, NotFound, ServiceError
 from .models import Job, Session, parse_iso
+from .request_body import parse_object
 
 if TYPE_CHECKING:
     from .service import Emulator
 
 API = "/api/v1"
+METHODS = ("get", "post", "put", "patch", "delete")
 
 
 class EmulatorHandler(web.RequestHandler):
@@ -58,13 +60,7 @@ class EmulatorHandler(web.RequestHandler):
         return session
 
     def json_body(self) -> dict[str, Any]:
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadRequest(f"Malformed JSON body: {exc}") from None
-        if not isinstance(body, dict):
-            raise BadRequest("The JSON body must be an object.")
-        return body
+        return parse_object(self.request.body)
 
     def send(self, body: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -75,10 +71,14 @@ class EmulatorHandler(web.RequestHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, ServiceError):
             message = exc.message
+        elif isinstance(exc, web.HTTPError) and exc.log_message:
+            message = exc.log_message % exc.args  # tornado doubles a '%' when args are empty
         elif isinstance(exc, web.HTTPError):
-            message = exc.log_message or self._reason
+            message = self._reason
         else:
             message = "Internal error in the emulator."
+        if status_code == 405:  # RFC 9110: a 405 lists the methods the resource has
+            self.set_header("Allow", ", ".join(m.upper() for m in self.methods()))
         self.set_header("Content-Type", "application/json")
         self.finish(
             json.dumps(
@@ -90,6 +90,11 @@ class EmulatorHandler(web.RequestHandler):
                 }
             )
         )
+
+    @classmethod
+    def methods(cls) -> list[str]:
+        """The HTTP methods this handler serves (lower case)."""
+        return [m for m in METHODS if getattr(cls, m) is not getattr(web.RequestHandler, m)]
 
     def _handle_request_exception(self, e: BaseException) -> None:
         if isinstance(e, ServiceError):
@@ -182,7 +187,8 @@ class JobsHandler(EmulatorHandler):
             jobs = [j for j in jobs if j.created <= before]
         session_id = self.get_query_argument("session_id", None)
         backend = self.get_query_argument("backend", None)
-        pending = self.get_query_argument("pending", None)
+        pending = _choice_arg(self, "pending", ("true", "false"))
+        _choice_arg(self, "exclude_params", ("true", "false"))  # lists never carry params
         program = self.get_query_argument("program", None)
         tags = self.get_query_arguments("tags")
         if session_id:
@@ -195,7 +201,7 @@ class JobsHandler(EmulatorHandler):
             jobs = [j for j in jobs if j.program_id == program]
         if tags:
             jobs = [j for j in jobs if set(tags) <= set(j.tags)]
-        jobs.sort(key=lambda j: j.created, reverse=self.get_query_argument("sort", "") != "ASC")
+        jobs.sort(key=lambda j: j.created, reverse=_choice_arg(self, "sort", SORTS) != "ASC")
         offset = _int_arg(self, "offset", 0)
         limit = _int_arg(self, "limit", 200)
         page = jobs[offset : offset + limit]
@@ -209,7 +215,7 @@ class JobsHandler(EmulatorHandler):
 class JobHandler(EmulatorHandler):
     def get(self, job_id: str) -> None:
         job = self.own_job(job_id)
-        include = self.get_query_argument("exclude_params", "false") != "true"
+        include = _choice_arg(self, "exclude_params", ("true", "false")) != "true"
         self.send(
             job.to_api(include_params=include, queue_position=self.scheduler.queue_position(job))
         )
@@ -239,7 +245,8 @@ class JobResultsHandler(EmulatorHandler):
             self.scheduler.touch(job)
         else:
             result = job.result
-        if result is None:
+        if result is None:  # failed or cancelled: why, as text
+            self.set_header("Content-Type", "text/plain")
             self.finish(job.reason or "")
             return
         self.set_header("Content-Type", "application/json")
@@ -344,6 +351,16 @@ def _int_arg(handler: web.RequestHandler, name: str, default: int) -> int:
     if value < 0:
         raise BadRequest(f"{name} must not be negative.")
     return value
+
+
+SORTS = ("ASC", "DESC")
+
+
+def _choice_arg(handler: web.RequestHandler, name: str, choices: tuple[str, ...]) -> str | None:
+    raw = handler.get_query_argument(name, None)
+    if raw is not None and raw not in choices:
+        raise BadRequest(f"{name} must be one of {', '.join(choices)}, got {raw!r}.")
+    return raw
 
 
 def _time_arg(handler: web.RequestHandler, name: str) -> float | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .errors import BadRequest, Forbidden
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 PREFIX = "/api/v1/qsession"
 USER = r"([A-Za-z0-9_.@-]{1,64})"
 MAX_FEED_WAIT = 60.0
+# Times are rendered as ISO 8601 through datetime, which ends with the year 9999: a manual
+# clock stops well before, so every deadline (now + a TTL) can still be rendered.
+LATEST_CLOCK = datetime(9000, 1, 1, tzinfo=timezone.utc).timestamp()
 
 
 class OperatorHandler(EmulatorHandler):
@@ -81,6 +85,8 @@ class ClockHandler(OperatorHandler):
             raise BadRequest("advance must be a finite, non-negative number of seconds.")
         if self.emulator.clock.to_wall_delay(0) is not None:
             raise BadRequest("This emulator runs on wall time; only a manual clock can advance.")
+        if self.emulator.clock.now() + seconds > LATEST_CLOCK:
+            raise BadRequest("advance would move the clock past the year 9000.")
         await advance(self.emulator, float(seconds))
         self.send({"now": self.emulator.clock.now()})
 

@@ -182,7 +182,9 @@ class SessionRules:
             return self.max_ttl_limit
         if isinstance(max_ttl, bool) or not isinstance(max_ttl, (int, float)):
             raise BadRequest(f"max_ttl must be a number of seconds, got {max_ttl!r}.")
-        if max_ttl != int(max_ttl) or not 1 <= max_ttl <= self.max_ttl_limit:
+        # Compare before int(): an infinity or NaN (from a caller other than the REST API,
+        # whose bodies are strict JSON) would raise there.
+        if not 1 <= max_ttl <= self.max_ttl_limit or max_ttl != int(max_ttl):
             raise BadRequest(
                 f"max_ttl must be a whole number of seconds between 1 and {self.max_ttl_limit}, "
                 f"got {max_ttl!r}."
