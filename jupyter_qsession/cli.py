@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import signal
 import sys
+from pathlib import Path
 
 from traitlets import Enum, Int, TraitError
+
+OPERATOR_KEY_ENV = "QSESSION_EMULATOR_OPERATOR_KEY"
 
 
 def _emulator_options(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +40,32 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a local Qiskit Runtime service with IBM's session rules and Aer.",
     )
     emu.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
-    emu.add_argument("--token", default=None, help="API key clients must present (default: random)")
+    emu.add_argument(
+        "--token",
+        default=None,
+        help=f"the operator's API key: it sees every user's work and hands out users' keys "
+        f"(default: ${OPERATOR_KEY_ENV}, else random)",
+    )
+    emu.add_argument(
+        "--state",
+        default=None,
+        help="SQLite file that keeps sessions, jobs and keys across restarts (default: memory)",
+    )
+    emu.add_argument(
+        "--info-file", default=None, help="write {url, pid} here while running (for lab servers)"
+    )
+    emu.add_argument(
+        "--lease-dir",
+        default=None,
+        help="lab servers using this emulator hold a file named by their pid here; when all "
+        "of them have been dead for a minute, the emulator exits",
+    )
+    emu.add_argument(
+        "--clock",
+        choices=["wall", "manual"],
+        default="wall",
+        help="manual: time moves only through POST /api/v1/qsession/clock (tests)",
+    )
     _emulator_options(emu)
     return parser
 
@@ -48,7 +78,12 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
         settings = QSessionEmulator(**{name: getattr(args, name) for name in names})
     except TraitError as exc:
         parser.error(str(exc))
-    emulator = settings.build(api_key=args.token)
+    from .emulator.clock import ManualClock
+
+    token = args.token or os.environ.get(OPERATOR_KEY_ENV) or None
+    clock = ManualClock() if args.clock == "manual" else None
+    emulator = settings.build(api_key=token, clock=clock, state_path=args.state)
+    info = Path(args.info_file) if args.info_file else None
 
     async def main() -> None:
         # Signal handlers first: whoever reads the URL line may stop us right away.
@@ -57,17 +92,53 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         url = emulator.start(args.port)
+        if info is not None:
+            info.write_text(json.dumps({"url": url, "pid": os.getpid()}), encoding="utf-8")
         print(url, flush=True)
-        print(f"API key: {emulator.api_key}", flush=True)
-        print(
-            "Connect: from jupyter_qsession.emulator import runtime_service; "
-            f"service = runtime_service({url!r}, {emulator.api_key!r})",
-            flush=True,
-        )
-        await stop.wait()
-        emulator.stop()
+        if args.token is None and not os.environ.get(OPERATOR_KEY_ENV):
+            print(f"API key: {emulator.api_key}", flush=True)
+            print(
+                "Connect: from jupyter_qsession.emulator import runtime_service; "
+                f"service = runtime_service({url!r}, {emulator.api_key!r})",
+                flush=True,
+            )
+        if args.lease_dir:
+            asyncio.ensure_future(_exit_when_orphaned(Path(args.lease_dir), stop))
+        try:
+            await stop.wait()
+        finally:
+            if info is not None:
+                info.unlink(missing_ok=True)
+            emulator.stop()
 
     asyncio.run(main())
+
+
+ORPHAN_GRACE = 60.0
+
+
+async def _exit_when_orphaned(leases: Path, stop: asyncio.Event, every: float = 5.0) -> None:
+    """Set ``stop`` once no lab server holding a lease has been alive for ``ORPHAN_GRACE``."""
+    orphaned_since: float | None = None
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        await asyncio.sleep(every)
+        if any(_alive(lease.name) for lease in leases.glob("*")):
+            orphaned_since = None
+        elif orphaned_since is None:
+            orphaned_since = loop.time()
+        elif loop.time() - orphaned_since >= ORPHAN_GRACE:
+            stop.set()
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def main(argv: list[str] | None = None) -> None:

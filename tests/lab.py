@@ -55,7 +55,8 @@ def server_config(tmp_path, clock: ManualClock | None, **app: Any) -> dict[str, 
         },
         "QSessionApp": {
             "registry_path": str(tmp_path / "sessions.sqlite"),
-            "emulator_clock": clock,
+            "emulator_dir": str(tmp_path / "emulator"),
+            "emulator_clock": "manual" if clock is not None else "wall",
             "default_owner": "alice",
             **app,
         },
@@ -82,7 +83,17 @@ class Lab:
 
     @property
     def emulator(self):
-        return self.manager.provider.emulator
+        """The provider of the emulator process: ``url``, ``api_key`` (the kernels' key)."""
+        return EmulatorHandle(self.manager.provider)
+
+    async def service_call(self, method: str, path: str, body: Any = None) -> Any:
+        """The emulator's REST API with the lab server's operator key (sees every user's)."""
+        return await self.manager.provider._call(method, path, body)
+
+    async def sync(self) -> None:
+        """Wait until every change the emulator made so far is stored and announced."""
+        await self.manager.provider.caught_up()
+        await self.manager.settled()
 
     async def ready(self) -> Lab:
         await self.manager.started.wait()
@@ -211,23 +222,20 @@ class Lab:
             return SamplerV2(mode=session).run([self._bell], shots=shots).job_id()
 
         job_id = await asyncio.to_thread(run)
-        await self.manager.settled()
+        await self.sync()
         return job_id
 
     async def advance(self, seconds: float) -> None:
-        """Move the emulator's manual clock, one event at a time, waiting for simulations so
-        jobs end exactly at their emulated time; then let the manager catch up."""
-        target = self.emulator.clock.now() + seconds
-        while True:
-            await self._simulations()
-            if not self.emulator.step_towards(target):
-                break
-        await self._simulations()
-        await self.manager.settled()
+        """Move the emulator's manual clock, one event at a time (it waits for simulations so
+        jobs end exactly at their emulated time); then let the manager catch up."""
+        await self.manager.provider.advance_clock(seconds)
+        await self.sync()
 
-    async def _simulations(self) -> None:
-        for _ in range(6000):
-            if self.emulator.scheduler.settled():
-                break
-            await asyncio.sleep(0.005)
-        await self.manager.settled()
+
+class EmulatorHandle:
+    """What tests read of the emulator process: its URL and the kernels' API key."""
+
+    def __init__(self, provider) -> None:
+        self.url = provider.process.url
+        self.api_key = provider.kernel_env()["QSESSION_EMULATOR_TOKEN"]
+        self.process = provider.process

@@ -85,7 +85,7 @@ async def test_registering_an_ended_session_is_a_409(lab):
     kernel = await lab.start_kernel()
     session = await lab.open_session()
     await lab.submit(session)
-    lab.emulator.scheduler.cancel_session(session.session_id)
+    await lab.service_call("DELETE", f"/api/v1/sessions/{session.session_id}/close")
     status, reply = await lab.register(kernel, session.session_id)
     assert status == 409 and "open a new one" in reply["message"]
 

@@ -1,8 +1,9 @@
-"""The server extension starts the emulator inside the Jupyter server process, and the
-kernels that server starts reach it — and the bridge — with no configuration."""
+"""The server extension runs the emulator as its own process beside the lab, and the kernels
+that server starts reach it — and the bridge — with no configuration."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -25,7 +26,10 @@ async def test_kernels_inherit_the_emulator_and_the_bridge(lab):
     assert os.environ["QSESSION_EMULATOR_TOKEN"] == lab.emulator.api_key
     assert os.environ["QSESSION_BRIDGE_URL"] == lab.serverapp.connection_url
     assert os.environ["QSESSION_PROVIDER"] == "emulator"
-    assert lab.emulator.scheduler.queue_wait == QUEUE_WAIT
+    # The emulator is its own process, configured from c.QSessionEmulator.
+    info = json.loads((lab.emulator.process.info_file).read_text())
+    assert info["url"] == lab.emulator.url and info["pid"] != os.getpid()
+    assert f"--queue-wait {QUEUE_WAIT}" in " ".join(lab.emulator.process.options)
 
 
 README_EXAMPLE = """

@@ -46,7 +46,8 @@ async def test_shutting_a_kernel_down_closes_its_sessions(lab, opened):
         "kernel_shutdown",
         "DONE",
     )
-    assert lab.emulator.scheduler.session(session_id).state == "closed"  # on the service too
+    on_service = await lab.service_call("GET", f"/api/v1/sessions/{session_id}")
+    assert on_service["state"] == "closed"  # on the service too
 
 
 @pytest.mark.qsession(on_kernel_shutdown="cancel")

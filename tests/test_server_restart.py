@@ -1,9 +1,9 @@
 """A lab server killed with SIGKILL and started again still knows its sessions.
 
 These tests run ``jupyter server`` as a real process (the only way to SIGKILL it). Sessions on
-a service that outlives the server (here a standalone emulator through the ``ibm`` provider,
-as IBM's own sessions do) are reattached; their kernel died with the server, so the kernel
-policy closes them. Sessions of the embedded emulator died with it and are marked so.
+a service that outlives the server — IBM's, a standalone emulator through the ``ibm``
+provider, or the lab's own emulator process — are reattached; their kernel died with the
+server, so the kernel policy closes them (queued jobs still run).
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ class LabProcess:
             f"--port={self.port}", "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
             f"--ServerApp.root_dir={self.tmp_path}",
             f"--QSessionApp.registry_path={self.tmp_path / 'sessions.sqlite'}",
-            "--QSessionEmulator.queue_wait=0.2", "--QSessionEmulator.job_overhead=0.05",
-            *self.options,
+            f"--QSessionApp.emulator_dir={self.tmp_path / 'emulator'}",
+            *self._emulator_defaults(), *self.options,
         ]  # fmt: skip
         log = open(self.tmp_path / "server.log", "a")  # noqa: SIM115 (closed with the process)
         self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
@@ -68,6 +68,15 @@ class LabProcess:
             except requests.ConnectionError:
                 time.sleep(0.1)
         raise AssertionError((self.tmp_path / "server.log").read_text()[-3000:])
+
+    def _emulator_defaults(self) -> list[str]:
+        defaults = {"queue_wait": "0.2", "job_overhead": "0.05"}
+        given = " ".join(self.options)
+        return [
+            f"--QSessionEmulator.{name}={value}"
+            for name, value in defaults.items()
+            if f"--QSessionEmulator.{name}=" not in given
+        ]
 
     def kill(self) -> None:
         assert self.process is not None
@@ -156,49 +165,70 @@ def test_a_killed_server_reattaches_to_sessions_that_outlived_it(tmp_path, remot
         lab.stop()
 
 
-OPEN_AND_REGISTER = """
+OPEN_AND_SUBMIT = """
 from jupyter_qsession.emulator import runtime_service
 from jupyter_qsession.kernel.bridge import BridgeClient
-from qiskit_ibm_runtime import Session
-session = Session(backend=runtime_service().backend("fake_manila"))
+from qiskit import QuantumCircuit
+from qiskit.transpiler import generate_preset_pass_manager
+from qiskit_ibm_runtime import SamplerV2, Session
+backend = runtime_service().backend("fake_manila")
+qc = QuantumCircuit(1)
+qc.x(0)
+qc.measure_all()
+isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(qc)
+session = Session(backend=backend)
 BridgeClient.from_kernel().register(session.session_id)
+jobs = [SamplerV2(mode=session).run([isa], shots=10).job_id() for _ in range(3)]
 print(session.session_id)
 """
 
 
-def test_sessions_of_the_embedded_emulator_are_remembered_as_lost(tmp_path):
-    lab = LabProcess(tmp_path).start()
+def run_in_kernel(tmp_path: Path, kernel_id: str, code: str) -> str:
+    client = BlockingKernelClient(
+        connection_file=str(tmp_path / "runtime" / f"kernel-{kernel_id}.json")
+    )
+    client.load_connection_file()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    output: list[str] = []
+    reply = client.execute_interactive(
+        code,
+        timeout=60,
+        output_hook=lambda msg: output.append(
+            msg["content"]["text"] if msg["content"].get("name") == "stdout" else ""
+        ),
+    )
+    client.stop_channels()
+    assert reply["content"]["status"] == "ok", output
+    return "".join(output).strip()
+
+
+def test_a_killed_lab_finds_its_emulator_still_running_the_session(tmp_path):
+    """kill -9 of the lab: the emulator is its own process and keeps the session and its
+    queued jobs; the lab started again reattaches (nothing is "provider_lost"), the queued
+    jobs finish, and the kernel policy closes the session whose kernel died with the lab."""
+    lab = LabProcess(tmp_path, "--QSessionEmulator.queue_wait=3").start()
+    info = tmp_path / "emulator" / "emulator.json"
     try:
         kernel_id, _ = lab.start_kernel()
-        client = BlockingKernelClient(
-            connection_file=str(tmp_path / "runtime" / f"kernel-{kernel_id}.json")
-        )
-        client.load_connection_file()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        output: list[str] = []
-        reply = client.execute_interactive(
-            OPEN_AND_REGISTER,
-            timeout=60,
-            output_hook=lambda msg: output.append(
-                msg["content"]["text"] if msg["content"].get("name") == "stdout" else ""
-            ),
-        )
-        client.stop_channels()
-        assert reply["content"]["status"] == "ok", output
-        session_id = "".join(output).strip()
-        assert lab.get(f"sessions/{session_id}").json()["state"] == "open"
+        session_id = run_in_kernel(tmp_path, kernel_id, OPEN_AND_SUBMIT)
+        listed = lab.get(f"sessions/{session_id}").json()
+        assert [job["status"] for job in listed["jobs"]] == ["QUEUED"] * 3
+        emulator_pid = json.loads(info.read_text())["pid"]
 
-        lab.kill()  # the emulator dies with the server, and its sessions with it
+        lab.kill()
         lab.start()
-        lost = lab.get(f"sessions/{session_id}").json()
-        assert (lost["state"], lost["ended_reason"], lost["kernel_id"]) == (
-            "closed",
-            "provider_lost",
-            kernel_id,
+        assert json.loads(info.read_text())["pid"] == emulator_pid  # the same emulator
+        ended = wait_for(
+            lambda: (
+                (body := lab.get(f"sessions/{session_id}").json())["state"] == "closed" and body
+            )
         )
+        assert ended["ended_reason"] == "kernel_died" and ended["kernel_id"] == kernel_id
+        assert [job["status"] for job in ended["jobs"]] == ["DONE"] * 3
     finally:
         lab.stop()
+        wait_for(lambda: not info.exists())  # the last lab to stop stops the emulator
 
 
 def test_an_unreachable_service_is_a_424_and_loses_nothing(tmp_path, remote_emulator):

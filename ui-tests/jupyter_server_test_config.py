@@ -17,9 +17,14 @@ c.ServerApp.allow_root = True  # noqa: F821
 # A fresh registry per run, and an emulator whose first job queues for 1 s and whose jobs run
 # for 20 s, so a test sees a job running (the session active, its TTL ticking) with another
 # queued behind it.
-c.QSessionApp.registry_path = str(Path(tempfile.mkdtemp()) / "sessions.sqlite")  # noqa: F821
+# One execution lane, so the second job of a session waits behind the first. The emulator
+# process keeps its state in the same fresh directory.
+state = Path(tempfile.mkdtemp())
+c.QSessionApp.registry_path = str(state / "sessions.sqlite")  # noqa: F821
+c.QSessionApp.emulator_dir = str(state / "emulator")  # noqa: F821
 c.QSessionEmulator.queue_wait = 1  # noqa: F821
 c.QSessionEmulator.job_overhead = 20  # noqa: F821
+c.QSessionEmulator.execution_lanes = 1  # noqa: F821
 
 # Uncomment to set the server log level to debug.
 # c.ServerApp.log_level = "DEBUG"

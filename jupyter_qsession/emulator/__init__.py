@@ -1,15 +1,27 @@
-"""The embedded Qiskit Runtime emulator: IBM's session rules, offline, for the unmodified client."""
+"""The embedded Qiskit Runtime emulator: IBM's session rules, offline, for the unmodified client.
 
-from .background import EmulatorThread
-from .client import EmulatorRuntimeService, runtime_service
-from .clock import ManualClock, WallClock
-from .service import Emulator
+Names are imported on first use: a lab server that only reads the emulator's settings must not
+pay for qiskit-ibm-runtime (``runtime_service`` needs it; the settings do not).
+"""
 
-__all__ = [
-    "Emulator",
-    "EmulatorRuntimeService",
-    "EmulatorThread",
-    "ManualClock",
-    "WallClock",
-    "runtime_service",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Emulator": ".service",
+    "EmulatorRuntimeService": ".client",
+    "EmulatorThread": ".background",
+    "ManualClock": ".clock",
+    "WallClock": ".clock",
+    "runtime_service": ".client",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name], __name__), name)

@@ -25,6 +25,7 @@ PROGRAMS = ("sampler", "estimator", executor_program.PROGRAM_ID)
 # Simulations run in worker processes (see .workers), each within this much memory.
 DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
 DEFAULT_MEMORY_MB = 4096
+DEFAULT_SIMULATION_TIMEOUT = 600.0
 # The service's defaults: 4096 shots for the sampler; estimator precision 1/64 (≈4096 shots).
 DEFAULT_SHOTS = 4096
 DEFAULT_PRECISION = 0.015625
@@ -44,6 +45,11 @@ class PreparedJob:
     rep_delay: float | None = None  # seconds, when the request sets one
     params: Any = None  # the request's own JSON: what a worker process decodes again
 
+    @property
+    def num_pubs(self) -> int:
+        """Distinct circuits: PUBs, or the program's items."""
+        return len(self.program.program.items) if self.program is not None else len(self.pubs)
+
 
 class PrimitiveRunner:
     """Turns requests into PUBs (at submit time, to reject bad input) and runs them (later)."""
@@ -53,10 +59,12 @@ class PrimitiveRunner:
         catalog: BackendCatalog,
         workers: int = DEFAULT_WORKERS,
         memory_mb: int = DEFAULT_MEMORY_MB,
+        timeout: float = DEFAULT_SIMULATION_TIMEOUT,
     ) -> None:
         self.catalog = catalog
         self.worker_count = workers
         self.memory_mb = memory_mb
+        self.timeout = timeout
         self._workers: SimulationWorkers | None = None
 
     def prepare(self, program_id: str, backend: str, params: Any) -> PreparedJob:
@@ -134,7 +142,7 @@ class PrimitiveRunner:
     @property
     def workers(self) -> SimulationWorkers:
         if self._workers is None:
-            self._workers = shared_workers(self.worker_count, self.memory_mb)
+            self._workers = shared_workers(self.worker_count, self.memory_mb, self.timeout)
         return self._workers
 
 

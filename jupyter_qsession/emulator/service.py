@@ -18,7 +18,13 @@ from .auth import TokenIssuer
 from .backends import BackendCatalog
 from .clock import Clock, ManualClock, WallClock
 from .errors import BadRequest
-from .executor import DEFAULT_MEMORY_MB, DEFAULT_WORKERS, PreparedJob, PrimitiveRunner
+from .executor import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_SIMULATION_TIMEOUT,
+    DEFAULT_WORKERS,
+    PreparedJob,
+    PrimitiveRunner,
+)
 from .feed import ChangeFeed
 from .handlers import routes
 from .models import QUEUED, RUNNING, Job
@@ -60,6 +66,7 @@ class Emulator:
         job_overhead: float = DEFAULT_JOB_OVERHEAD,
         simulation_workers: int = DEFAULT_WORKERS,
         simulation_memory_mb: int = DEFAULT_MEMORY_MB,
+        simulation_timeout: float = DEFAULT_SIMULATION_TIMEOUT,
         state_path: str | None = None,
     ) -> None:
         if job_overhead < 0:
@@ -68,7 +75,9 @@ class Emulator:
         self.api_key = api_key or secrets.token_urlsafe(24)
         self.tokens = TokenIssuer(self.api_key)
         self.catalog = BackendCatalog()
-        self.runner = PrimitiveRunner(self.catalog, simulation_workers, simulation_memory_mb)
+        self.runner = PrimitiveRunner(
+            self.catalog, simulation_workers, simulation_memory_mb, simulation_timeout
+        )
         self.job_overhead = job_overhead
         self.scheduler = QueueScheduler(
             self.clock,
@@ -173,9 +182,11 @@ class Emulator:
         max_shots, max_experiments = self.catalog.limits(backend)
         if max_shots is not None and prepared.shots > max_shots:
             raise BadRequest(f"{prepared.shots} shots exceed {backend}'s max_shots of {max_shots}.")
-        if max_experiments is not None and prepared.num_circuits > max_experiments:
+        # Distinct circuits (PUBs, program items): their sweeps and twirling randomizations
+        # are bound on the device and run within one job, as on IBM's service.
+        if max_experiments is not None and prepared.num_pubs > max_experiments:
             raise BadRequest(
-                f"{prepared.num_circuits} circuits exceed {backend}'s max_experiments of "
+                f"{prepared.num_pubs} circuits exceed {backend}'s max_experiments of "
                 f"{max_experiments}."
             )
         bounds = self.catalog.rep_delay_range(backend)

@@ -7,6 +7,7 @@ from traitlets import Enum, Float, Int
 from traitlets.config import Configurable
 
 from .clock import Clock
+from .executor import DEFAULT_MEMORY_MB, DEFAULT_SIMULATION_TIMEOUT, DEFAULT_WORKERS
 from .scheduler import (
     DEFAULT_EXECUTION_LANES,
     DEFAULT_INTERACTIVE_TTL,
@@ -56,11 +57,39 @@ class QSessionEmulator(Configurable):
     plan = Enum(
         PLANS, default_value="paid", config=True, help="'open': sessions fall back to job mode."
     )
+    simulation_workers = Int(
+        DEFAULT_WORKERS,
+        min=1,
+        config=True,
+        help="Worker processes that simulate jobs (each runs one simulation at a time).",
+    )
+    simulation_memory_mb = Int(
+        DEFAULT_MEMORY_MB,
+        min=64,
+        config=True,
+        help="Memory (MiB) one simulation may use; a job that needs more fails with the reason.",
+    )
 
-    def build(self, api_key: str | None = None, clock: Clock | None = None) -> Emulator:
+    simulation_timeout = Float(
+        DEFAULT_SIMULATION_TIMEOUT,
+        min=1,
+        config=True,
+        help="Seconds one simulation may take; a job that needs longer fails with the reason.",
+    )
+
+    def build(
+        self,
+        api_key: str | None = None,
+        clock: Clock | None = None,
+        state_path: str | None = None,
+    ) -> Emulator:
         return Emulator(
             api_key=api_key,
             clock=clock,
+            state_path=state_path,
+            simulation_workers=self.simulation_workers,
+            simulation_memory_mb=self.simulation_memory_mb,
+            simulation_timeout=self.simulation_timeout,
             queue_wait=self.queue_wait,
             job_overhead=self.job_overhead,
             interactive_ttl=self.interactive_timeout,

@@ -1,9 +1,10 @@
 """Simulations in worker processes, so a job can only ever take down its own worker.
 
 Each worker is a long-lived process (qiskit and Aer imported once) that runs one simulation at
-a time. Its parent watches it: a worker whose resident memory passes the limit is killed and
-its job fails with that reason; a worker that dies (a crash, the OOM killer) fails only its
-job; cancelling a running job kills its worker. A killed worker is replaced on next use.
+a time. Its parent watches it: a worker whose resident memory passes the limit, or whose
+simulation runs longer than the time limit, is killed and its job fails with that reason; a
+worker that dies (a crash, the OOM killer) fails only its job; cancelling a running job kills
+its worker. A killed worker is replaced on next use.
 
 Workers are shared by every emulator of a process (tests start many), created on first use.
 """
@@ -15,6 +16,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 import traceback
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -49,7 +51,7 @@ def _worker_main(conn: Any, memory_mb: int) -> None:
     JSON) and simulate it."""
     from .backends import BackendCatalog
     from .executor import PrimitiveRunner
-    from .simulation import SimulationTooLarge, simulate
+    from .simulation import simulate
 
     runner = PrimitiveRunner(BackendCatalog())
     while True:
@@ -65,8 +67,6 @@ def _worker_main(conn: Any, memory_mb: int) -> None:
             conn.send(("ok", simulate(runner, prepared, started, finished, memory_mb)))
         except MemoryError:
             conn.send(("error", f"The simulation ran out of memory (limit {memory_mb} MiB)."))
-        except SimulationTooLarge as exc:
-            conn.send(("error", str(exc)))
         except Exception as exc:  # the job fails with the reason, the worker lives on
             reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
             conn.send(("error", f"{reason}\n{traceback.format_exc(limit=3)}"))
@@ -75,8 +75,9 @@ def _worker_main(conn: Any, memory_mb: int) -> None:
 class _Worker:
     """One process and the pipe to it; started on first use and after it was killed."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, timeout: float) -> None:
         self.memory_mb = memory_mb
+        self.timeout = timeout
         self.process: Any = None
         self.conn: Any = None
 
@@ -95,7 +96,15 @@ class _Worker:
     def run(self, task: Task) -> str:
         self._ensure()
         self.conn.send((task.program_id, task.backend, task.params, task.started, task.finished))
+        deadline = time.monotonic() + self.timeout
         while not self.conn.poll(POLL_SECONDS):
+            if time.monotonic() > deadline:
+                self.kill()
+                raise SimulationFailed(
+                    f"The simulation took longer than the emulator's limit of {self.timeout:g} s "
+                    "(c.QSessionEmulator.simulation_timeout) and was stopped: the circuit is "
+                    "too wide and entangled to simulate here."
+                )
             if task.cancelled.is_set():
                 self.kill()
                 raise SimulationCancelled(task.job_id)
@@ -108,9 +117,9 @@ class _Worker:
             if self._rss_mb() > self.memory_mb:
                 self.kill()
                 raise SimulationFailed(
-                    f"The simulation used more than the emulator's memory limit of "
+                    f"The simulation needed more than the emulator's memory limit of "
                     f"{self.memory_mb} MiB (c.QSessionEmulator.simulation_memory_mb) and was "
-                    "stopped."
+                    "stopped: the circuit is too wide and entangled to simulate here."
                 )
         try:
             status, payload = self.conn.recv()
@@ -150,13 +159,13 @@ class _Worker:
 class SimulationWorkers:
     """A fixed number of worker processes fed from one queue."""
 
-    def __init__(self, size: int, memory_mb: int) -> None:
+    def __init__(self, size: int, memory_mb: int, timeout: float) -> None:
         self.size = size
         self.memory_mb = memory_mb
         self._queue: queue.Queue[Task | None] = queue.Queue()
         self._tasks: dict[str, Task] = {}
         self._lock = threading.Lock()
-        self._workers = [_Worker(memory_mb) for _ in range(size)]
+        self._workers = [_Worker(memory_mb, timeout) for _ in range(size)]
         self._threads = [
             threading.Thread(target=self._serve, args=(w,), name="qsession-sim", daemon=True)
             for w in self._workers
@@ -204,16 +213,16 @@ class SimulationWorkers:
             thread.join(timeout=5)
 
 
-_shared: dict[tuple[int, int], SimulationWorkers] = {}
+_shared: dict[tuple[int, int, float], SimulationWorkers] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_workers(size: int, memory_mb: int) -> SimulationWorkers:
-    """The process's workers for this size and limit (emulators of one process share them)."""
+def shared_workers(size: int, memory_mb: int, timeout: float) -> SimulationWorkers:
+    """The process's workers for these limits (emulators of one process share them)."""
     with _shared_lock:
-        key = (size, memory_mb)
+        key = (size, memory_mb, timeout)
         if key not in _shared:
-            _shared[key] = SimulationWorkers(size, memory_mb)
+            _shared[key] = SimulationWorkers(size, memory_mb, timeout)
         return _shared[key]
 
 

@@ -14,7 +14,6 @@ from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Enum, Float, Instance, Unicode, default
 
-from ..emulator.clock import Clock
 from ..emulator.settings import QSessionEmulator
 from ..kernel.bridge import BRIDGE_URL_ENV
 from .events import EventHub, EventsSocket
@@ -28,7 +27,7 @@ from .handlers import (
 )
 from .lifecycle import KernelLifecycle
 from .manager import POLICIES, SessionManager
-from .providers import EmbeddedEmulatorProvider, Provider, RuntimeServiceProvider
+from .providers import EmulatorProcess, EmulatorProvider, Provider
 from .registry import SessionRegistry
 
 PROVIDER_ENV = "QSESSION_PROVIDER"
@@ -103,11 +102,18 @@ class QSessionApp(ExtensionApp):
         help="""Run `%load_ext jupyter_qsession` in every Python kernel this server starts (and
         restarts), so `%%qsession` works without loading it in each notebook.""",
     )
-    emulator_clock = Instance(
-        Clock,
-        allow_none=True,
+    emulator_dir = Unicode(
         config=True,
-        help="The embedded emulator's clock (tests pass a ManualClock); default: wall time.",
+        help="""Where the emulator process keeps its state (emulator.sqlite: sessions, jobs,
+        results, users' keys), its URL while it runs (emulator.json) and this server's key
+        (operator.key). Lab servers of one user share it, and with it one emulated service.
+        Default: <jupyter data dir>/qsession.""",
+    )
+    emulator_clock = Enum(
+        ["wall", "manual"],
+        default_value="wall",
+        config=True,
+        help="The emulator's clock: 'manual' only moves when told to (tests).",
     )
 
     manager = Instance(SessionManager, allow_none=True)
@@ -115,6 +121,10 @@ class QSessionApp(ExtensionApp):
     @default("registry_path")
     def _default_registry_path(self) -> str:
         return str(Path(jupyter_data_dir()) / "qsession" / "sessions.sqlite")
+
+    @default("emulator_dir")
+    def _default_emulator_dir(self) -> str:
+        return str(Path(jupyter_data_dir()) / "qsession")
 
     @default("default_owner")
     def _default_owner(self) -> str:
@@ -159,11 +169,19 @@ class QSessionApp(ExtensionApp):
 
     def build_provider(self) -> Provider:
         if self.provider == "emulator":
-            emulator = QSessionEmulator(config=self.serverapp.config).build(
-                clock=self.emulator_clock
-            )
-            return EmbeddedEmulatorProvider(emulator)
+            process = EmulatorProcess(self.emulator_dir, self._emulator_options())
+            return EmulatorProvider(process, kernel_user=self.default_owner)
+        from .providers.runtime import RuntimeServiceProvider
+
         return RuntimeServiceProvider(self._ibm_service, name="ibm", kernel_env=self._ibm_env())
+
+    def _emulator_options(self) -> list[str]:
+        """c.QSessionEmulator.* as the emulator process's command-line options."""
+        settings = QSessionEmulator(config=self.serverapp.config)
+        options = ["--clock", self.emulator_clock]
+        for name in settings.trait_names(config=True):
+            options += ["--" + name.replace("_", "-"), str(getattr(settings, name))]
+        return options
 
     def _ibm_service(self):
         from qiskit_ibm_runtime import QiskitRuntimeService

@@ -67,7 +67,7 @@ class InfoHandler(QSessionHandler):
                 can_write=await access.allowed(self, "write"),
                 can_act_on_others=await access.may_on_others(self, "write"),
                 registry_error=self.manager.registry_error,
-                warnings=self.manager.warnings,
+                warnings=self.manager.warnings + self.manager.provider.notices,
             )
         )
 

@@ -219,10 +219,11 @@ class SessionManager:
     # ----------------------------------------------------------------- provider side
     async def refresh(self, session_id: str) -> SessionModel:
         """Re-read one session from the provider; store and announce it if it changed."""
-        old = self.get(session_id)
+        self.get(session_id)
         try:
             service = await self.provider.fetch(session_id)
         except NotFound:
+            old = self.get(session_id)
             if old.state == "closed":
                 return old
             # The service forgot it (the embedded emulator died with the previous server).
@@ -235,6 +236,7 @@ class SessionManager:
                     "interactive_expires_at": None,
                 }
             )
+        old = self.get(session_id)  # as it is now: another refresh may have run meanwhile
         fields = dict(service)
         if fields["state"] == "closed":
             reason = self._ending.pop(session_id, None)
@@ -250,6 +252,9 @@ class SessionManager:
         return new
 
     def _on_provider_change(self, session_ids: set[str]) -> None:
+        """Re-read the sessions that changed ("*": every open one, e.g. a restarted service)."""
+        if "*" in session_ids:
+            session_ids = {s.id for s in self.sessions.values() if s.state != "closed"}
         for session_id in session_ids:
             if session_id in self.sessions:
                 task = asyncio.ensure_future(self._refresh_quietly(session_id))

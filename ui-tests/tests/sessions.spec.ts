@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 
 /**
- * The sidebar against the real server extension and its embedded emulator:
+ * The sidebar against the real server extension and its emulator process:
  * a `%%qsession` cell run in a notebook shows up live, ticks, and a confirmed
  * "Cancel session" ends it on the service.
  */

@@ -1,7 +1,11 @@
-"""Where sessions live: the embedded emulator (default) or a Qiskit Runtime service."""
+"""Where sessions live: the emulator process (default) or a Qiskit Runtime service.
+
+``RuntimeServiceProvider`` (``.runtime``) needs qiskit-ibm-runtime: import it from there, when
+it is the provider, so that a lab on the emulator never loads the client.
+"""
 
 from .base import ChangeListener, Provider
-from .emulator import EmbeddedEmulatorProvider
-from .runtime import RuntimeServiceProvider
+from .emulator import EmulatorProvider
+from .process import EmulatorProcess
 
-__all__ = ["ChangeListener", "EmbeddedEmulatorProvider", "Provider", "RuntimeServiceProvider"]
+__all__ = ["ChangeListener", "EmulatorProcess", "EmulatorProvider", "Provider"]

@@ -21,6 +21,11 @@ class Provider(abc.ABC):
     name: str
     pushes: bool
 
+    @property
+    def notices(self) -> list[str]:
+        """What the user should know about the service itself (e.g. it was restarted)."""
+        return []
+
     @abc.abstractmethod
     async def start(self, on_change: ChangeListener) -> None:
         """Connect; from now on call ``on_change`` for pushed changes (if ``pushes``)."""

@@ -1,113 +1,213 @@
-"""The embedded emulator as a provider: read straight from its scheduler, changes pushed.
+"""The emulator process as a provider: its REST API, and its change feed pushed as sessions.
 
-The emulator runs on the Jupyter server's own IOLoop, so reading its scheduler is a dict
-look-up and every change reaches the manager in the same loop turn (no polling).
+The lab server talks to the emulator like any client, over loopback HTTP (tornado's async
+client: no thread, no qiskit in the lab server), with the operator key. Changes arrive on
+the emulator's long-poll feed as the changed sessions themselves (``emulator/feed.py``): no
+read-back. The feed also tells a restarted emulator apart (its ``epoch``), and then every open
+session is re-read.
 """
 
 from __future__ import annotations
 
-from ...emulator import Emulator
-from ...emulator import errors as service_errors
-from ...emulator.client import TOKEN_ENV, URL_ENV
-from ...emulator.models import CANCELLED, COMPLETED, FAILED, QUEUED, RUNNING, Job, Session, iso
-from ..errors import Conflict, NotFound
-from ..models import JobModel, ServiceSession
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+
+from ..errors import Conflict, NotFound, ProviderUnavailable
+from ..models import ServiceSession
 from .base import ChangeListener, Provider
+from .process import EmulatorProcess, EmulatorUnavailable
 
-JOB_STATUS = {
-    QUEUED: "QUEUED",
-    RUNNING: "RUNNING",
-    COMPLETED: "DONE",
-    FAILED: "ERROR",
-    CANCELLED: "CANCELLED",
-}
-# The scheduler's closing reasons (scheduler._shut / _close_if_drained) in the API's words.
-ENDED_REASON = {"closed": "closed", "cancelled": "cancelled", "max TTL reached": "max_ttl"}
+log = logging.getLogger(__name__)
+
+URL_ENV = "QSESSION_EMULATOR_URL"
+TOKEN_ENV = "QSESSION_EMULATOR_TOKEN"
+FEED_TIMEOUT = 25.0
+GRANT = "urn:ibm:params:oauth:grant-type:apikey"
+API = "/api/v1"
 
 
-class EmbeddedEmulatorProvider(Provider):
-    """Sessions of an :class:`Emulator` started in this process on a free loopback port."""
+class EmulatorProvider(Provider):
+    """Sessions on the emulator process of this lab (or on one it shares with other labs)."""
 
     name = "emulator"
     pushes = True
 
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
-        self.scheduler = emulator.scheduler
-        self._listener: ChangeListener | None = None
+    def __init__(self, process: EmulatorProcess, *, kernel_user: str) -> None:
+        self.process = process
+        self.kernel_user = kernel_user
+        self._http = AsyncHTTPClient()
+        self._bearer: str | None = None
+        self._kernel_key = ""
+        self._pushed: dict[str, dict[str, Any]] = {}
+        self._on_change: ChangeListener | None = None
+        self._feed: asyncio.Task | None = None
+        self._epoch, self._seq = "", -1  # the feed position reached
+        self.problem: str | None = None
 
+    # ----------------------------------------------------------------- lifecycle
     async def start(self, on_change: ChangeListener) -> None:
-        self.emulator.start(port=0, address="127.0.0.1")
-        self._listener = on_change
-        self.scheduler.listeners.append(on_change)
+        self._on_change = on_change
+        try:
+            await self.process.start()
+            self._kernel_key = await self._user_key(self.kernel_user)
+        except (EmulatorUnavailable, ProviderUnavailable) as exc:
+            self.problem = str(exc)
+            log.error("jupyter_qsession: the emulator is unavailable: %s", exc)
+            return
+        self.process.on_restart.append(self._forget_token)
+        self._feed = asyncio.ensure_future(self._follow())
 
     async def stop(self) -> None:
-        if self._listener in self.scheduler.listeners:
-            self.scheduler.listeners.remove(self._listener)
-        self.emulator.stop()
+        if self._feed is not None:
+            self._feed.cancel()
+        await self.process.stop()
+
+    @property
+    def notices(self) -> list[str]:
+        problem = [f"The emulator is unavailable: {self.problem}"] if self.problem else []
+        return problem + self.process.notices
 
     def kernel_env(self) -> dict[str, str]:
-        return {URL_ENV: self.emulator.url or "", TOKEN_ENV: self.emulator.api_key}
+        """The emulator's URL and the kernel owner's own key (never the operator's)."""
+        return {URL_ENV: self.process.url or "", TOKEN_ENV: self._kernel_key}
 
+    # ----------------------------------------------------------------- commands
     async def fetch(self, session_id: str) -> ServiceSession:
-        return self.view(self._session(session_id))
-
-    def view(self, session: Session) -> ServiceSession:
-        scheduler = self.scheduler
-        jobs = sorted(scheduler.session_jobs(session), key=lambda j: j.created, reverse=True)
-        return ServiceSession(
-            backend=session.backend,
-            mode=session.mode,
-            state=session.state,
-            accepting_jobs=session.accepting_jobs,
-            max_time=session.max_ttl,
-            interactive_timeout=session.interactive_ttl,
-            started_at=iso(session.started_at),
-            activated_at=iso(session.activated_at),
-            expires_at=iso(session.expires_at),
-            interactive_expires_at=iso(scheduler.interactive_deadline(session)),
-            closed_at=iso(session.closed_at),
-            ended_reason=ENDED_REASON.get(session.state_reason or "")
-            if session.state == "closed"
-            else None,
-            usage_seconds=scheduler.session_usage(session),
-            jobs=[self._job(job) for job in jobs],
-        )
-
-    def _job(self, job: Job) -> JobModel:
-        return JobModel(
-            id=job.id,
-            status=JOB_STATUS[job.status],
-            primitive=job.program_id,
-            created=iso(job.created),
-            started=iso(job.started),
-            finished=iso(job.finished),
-            queue_position=self.scheduler.queue_position(job),
-        )
+        view = self._pushed.pop(session_id, None)
+        if view is None:
+            view = await self._call("GET", f"{API}/qsession/sessions/{session_id}")
+        return ServiceSession.model_validate({k: v for k, v in view.items() if k != "id"})
 
     async def close(self, session_id: str) -> None:
-        self._call(self.scheduler.close_session, session_id)
+        await self._call("PATCH", f"{API}/sessions/{session_id}", {"accepting_jobs": False})
 
     async def cancel(self, session_id: str) -> None:
-        self._call(self.scheduler.cancel_session, session_id)
+        await self._call("DELETE", f"{API}/sessions/{session_id}/close")
 
     async def cancel_job(self, job_id: str) -> str:
-        job = self._call(self.scheduler.job, job_id)
-        if job.session_id is None:
+        job = await self._call("GET", f"{API}/jobs/{job_id}?exclude_params=true")
+        if not job.get("session_id"):
             raise NotFound(f"Job {job_id} does not belong to a session.")
-        self._call(self.emulator.cancel_job, job_id)
-        return job.session_id
+        await self._call("POST", f"{API}/jobs/{job_id}/cancel")
+        return job["session_id"]
 
-    def _session(self, session_id: str) -> Session:
-        return self._call(self.scheduler.session, session_id)
+    async def advance_clock(self, seconds: float) -> None:
+        """A manual-clock emulator (tests): move its time, one event at a time."""
+        await self._call("POST", f"{API}/qsession/clock", {"advance": seconds})
 
-    def _call(self, command, *args):
-        """Run a scheduler command, re-arm the emulator's timer, map its errors to ours."""
+    # ----------------------------------------------------------------- the feed
+    async def caught_up(self) -> None:
+        """Return once every change the emulator has made so far reached ``on_change``."""
+        query = urlencode({"epoch": self._epoch, "after": self._seq, "timeout": 0})
+        feed = await self._call("GET", f"{API}/qsession/changes?{query}")
+        while self._epoch != feed["epoch"] or self._seq < feed["seq"]:
+            await asyncio.sleep(0.005)
+
+    async def _follow(self) -> None:
+        while True:
+            epoch, after = self._epoch, self._seq
+            query = urlencode({"epoch": epoch, "after": after, "timeout": FEED_TIMEOUT})
+            try:
+                feed = await self._call(
+                    "GET", f"{API}/qsession/changes?{query}", timeout=FEED_TIMEOUT + 10
+                )
+            except (ProviderUnavailable, NotFound, Conflict) as exc:
+                log.warning("jupyter_qsession: emulator change feed: %s; retrying", exc)
+                await asyncio.sleep(1.0)
+                continue
+            changed = {view["id"] for view in feed["sessions"]}
+            for view in feed["sessions"]:
+                self._pushed[view["id"]] = view
+            if feed.get("reset") and after != -1:
+                changed.add("*")  # a new emulator run: re-read everything open
+            if changed and self._on_change is not None:
+                self._on_change(changed)
+            self._epoch, self._seq = feed["epoch"], feed["seq"]
+
+    # ----------------------------------------------------------------- HTTP
+    def _forget_token(self) -> None:
+        self._bearer = None
+
+    async def _user_key(self, user: str) -> str:
+        reply = await self._call("POST", f"{API}/qsession/users/{user}/key", {})
+        return reply["api_key"]
+
+    async def _token(self) -> str:
+        if self._bearer is None:
+            body = urlencode({"grant_type": GRANT, "apikey": self.process.operator_key})
+            reply = await self._send("POST", "/identity/token", body, {}, 10.0, form=True)
+            self._bearer = reply["access_token"]
+        return self._bearer
+
+    async def _call(
+        self, method: str, path: str, body: Any = None, *, timeout: float = 30.0
+    ) -> Any:
+        for attempt in (1, 2):
+            headers = {"Authorization": f"Bearer {await self._token()}"}
+            try:
+                return await self._send(method, path, body, headers, timeout)
+            except _Expired:
+                self._bearer = None
+                if attempt == 2:
+                    raise ProviderUnavailable(
+                        "The emulator refused the lab server's key."
+                    ) from None
+        return None
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        headers: dict[str, str],
+        timeout: float,
+        *,
+        form: bool = False,
+    ) -> Any:
+        if self.process.url is None:
+            raise ProviderUnavailable(self.problem or "The emulator has not started.")
+        payload = None
+        if body is not None:
+            payload = body if form else json.dumps(body)
+            headers = {
+                **headers,
+                "Content-Type": "application/x-www-form-urlencoded" if form else "application/json",
+            }
+        request = HTTPRequest(
+            self.process.url + path,
+            method=method,
+            headers=headers,
+            body=payload,
+            request_timeout=timeout,
+            allow_nonstandard_methods=True,
+        )
         try:
-            result = command(*args)
-        except service_errors.NotFound as exc:
-            raise NotFound(str(exc)) from None
-        except service_errors.Conflict as exc:
-            raise Conflict(str(exc)) from None
-        self.emulator.reschedule()
-        return result
+            response = await self._http.fetch(request)
+        except HTTPClientError as exc:
+            message = _message(exc)
+            if exc.code == 401:
+                raise _Expired() from None
+            if exc.code == 404:
+                raise NotFound(message) from None
+            if exc.code == 409:
+                raise Conflict(message) from None
+            raise ProviderUnavailable(f"The emulator refused: {message}") from None
+        except OSError as exc:
+            raise ProviderUnavailable(f"The emulator is unreachable: {exc}") from None
+        return json.loads(response.body) if response.body else None
+
+
+class _Expired(Exception):
+    """The bearer token was refused: get a new one."""
+
+
+def _message(exc: HTTPClientError) -> str:
+    try:
+        return json.loads(exc.response.body)["message"]  # type: ignore[union-attr]
+    except (AttributeError, ValueError, KeyError, TypeError):
+        return str(exc)
