@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -224,3 +227,16 @@ def test_a_job_filter_outside_its_choices_is_a_400(rest, name, value):
 def test_a_manual_clock_cannot_be_moved_past_what_timestamps_can_say(emu, rest):
     assert_refused(rest("POST", "/qsession/clock", json={"advance": 1e300}), 400, "year 9000")
     assert rest("GET", "/instances/usage").status_code == 200
+
+
+def test_a_long_poll_cut_short_by_a_stopping_emulator_is_answered_not_a_500(emu, rest):
+    first = rest("GET", "/qsession/changes", params={"after": -1}).json()
+    poll = {"epoch": first["epoch"], "after": first["seq"], "timeout": 30}
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(rest, "GET", "/qsession/changes", params=poll)
+        while not emu.call(lambda: emu.emulator.feed._waiters):
+            time.sleep(0.01)
+        emu.call(lambda: [task.cancel() for task in asyncio.all_tasks()])  # as asyncio.run does
+        reply = waiting.result(timeout=10)
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {**first, "reset": False}

@@ -71,10 +71,8 @@ class EmulatorHandler(web.RequestHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, ServiceError):
             message = exc.message
-        elif isinstance(exc, web.HTTPError) and exc.log_message:
-            message = exc.log_message % exc.args  # tornado doubles a '%' when args are empty
         elif isinstance(exc, web.HTTPError):
-            message = self._reason
+            message = http_message(exc) or self._reason
         else:
             message = "Internal error in the emulator."
         if status_code == 405:  # RFC 9110: a 405 lists the methods the resource has
@@ -351,6 +349,15 @@ def _int_arg(handler: web.RequestHandler, name: str, default: int) -> int:
     if value < 0:
         raise BadRequest(f"{name} must not be negative.")
     return value
+
+
+def http_message(exc: web.HTTPError) -> str | None:
+    """A tornado error's message as written: its arguments filled in, and no '%' doubled
+    (tornado 6.5's ``log_message`` doubles them in a message without arguments)."""
+    get_message = getattr(exc, "get_message", None)  # tornado >= 6.5
+    if get_message is not None:
+        return get_message()
+    return exc.log_message % exc.args if exc.args else exc.log_message
 
 
 SORTS = ("ASC", "DESC")

@@ -46,16 +46,25 @@ class ChangesHandler(OperatorHandler):
         epoch = self.get_query_argument("epoch", "")
         after = _int_arg(self, "after", 0) if self.get_query_argument("after", "0") != "-1" else -1
         timeout = _float_arg(self, "timeout", 25.0)
-        changed = feed.since(epoch, after)
-        if changed == set():
-            await feed.wait(after, min(timeout, MAX_FEED_WAIT))
+        if feed.since(epoch, after) == set():
+            try:
+                await feed.wait(after, min(timeout, MAX_FEED_WAIT))
+            except asyncio.CancelledError:
+                # The emulator is stopping (its tasks are cancelled): answer as a timeout
+                # would, where tornado would answer 500, then let the cancellation go on.
+                self._answer(epoch, after)
+                raise
             self.scheduler.advance()
-            changed = feed.since(epoch, after)
+        self._answer(epoch, after)
+
+    def _answer(self, epoch: str, after: int) -> None:
+        feed = self.emulator.feed
+        changed = feed.since(epoch, after)
         reset = changed is None
         if reset:  # a new caller, or one from another run: it re-reads what it holds
             changed = set()
         known = self.scheduler.sessions
-        sessions = [known[i] for i in sorted(changed) if i in known]
+        sessions = [known[i] for i in sorted(changed or ()) if i in known]
         self.send(
             {
                 "epoch": feed.epoch,
