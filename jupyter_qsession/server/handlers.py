@@ -7,7 +7,10 @@ Errors are :mod:`.errors` exceptions (tornado ``HTTPError`` s) that jupyter-serv
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+from http.client import responses
+from typing import Any
 
 import tornado
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
@@ -24,6 +27,7 @@ from .models import RegisterSession, ServerInfo, SessionList
 from .openapi import API_VERSION
 
 log = logging.getLogger(__name__)
+METHODS = ("get", "post", "put", "patch", "delete")
 
 
 class QSessionHandler(ExtensionHandlerMixin, APIHandler):
@@ -41,6 +45,20 @@ class QSessionHandler(ExtensionHandlerMixin, APIHandler):
     def send(self, model: BaseModel) -> None:
         self.set_header("Content-Type", "application/json")
         self.finish(model.model_dump_json())
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """APIHandler's ``{"message", "reason"}``, with the message as written (APIHandler
+        shows tornado's ``log_message``: arguments left out, a '%' doubled) and, on a 405, the
+        methods the route has (RFC 9110)."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        reply: dict[str, Any] = {"message": responses.get(status_code, "Unknown HTTP Error")}
+        if isinstance(exc, tornado.web.HTTPError):
+            reply.update(message=_message(exc) or reply["message"], reason=exc.reason)
+        elif exc is not None:
+            reply.update(message="Unhandled error", reason=None)
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(m.upper() for m in methods(type(self))))
+        self.finish(json.dumps(reply))
 
     def log_exception(self, typ, value, tb) -> None:
         """Refusals are expected: log their message as is (it may contain ``%``); a registry
@@ -146,6 +164,18 @@ class KernelSessionsHandler(QSessionHandler):
         expected = kernel_token(kernels.get_kernel(kernel_id).session.key, kernel_id)
         if not hmac.compare_digest(token.encode(), expected.encode()):
             raise refused
+
+
+def methods(handler: type) -> list[str]:
+    """The HTTP methods a handler class serves (lower case)."""
+    return [m for m in METHODS if getattr(handler, m) is not getattr(APIHandler, m)]
+
+
+def _message(exc: tornado.web.HTTPError) -> str | None:
+    get_message = getattr(exc, "get_message", None)  # tornado >= 6.5
+    if get_message is not None:
+        return get_message()
+    return exc.log_message % exc.args if exc.args else exc.log_message
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -40,6 +40,10 @@ def _json(name: str, description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
 
 
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     text = {
         400: "Malformed request",
@@ -128,9 +132,13 @@ PATHS: dict[str, dict[str, Any]] = {
     "/qsession/api/events": {
         "get": {
             "summary": "WebSocket: a snapshot on connect, then one SessionEvent per change",
+            "description": "Refusals are jupyter-server's HTML pages, as on its own WebSockets.",
             "responses": {
                 "101": _json("SessionEvent", "Switching protocols; messages are SessionEvent"),
-                **_errors(403, 503),
+                "400": _html("Not a WebSocket upgrade request"),
+                "403": _html("Not authenticated, or not allowed to read sessions"),
+                "426": _html("The WebSocket version is missing or not supported"),
+                "503": _html("The session registry cannot be used (see ServerInfo)"),
             },
         }
     },
