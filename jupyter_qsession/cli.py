@@ -13,6 +13,7 @@ from pathlib import Path
 from traitlets import Enum, Int, TraitError
 
 OPERATOR_KEY_ENV = "QSESSION_EMULATOR_OPERATOR_KEY"
+ORPHAN_GRACE = 60.0  # an emulator whose labs all died exits after this long
 
 
 def _emulator_options(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--lease-dir",
         default=None,
         help="lab servers using this emulator hold a file named by their pid here; when all "
-        "of them have been dead for a minute, the emulator exits",
+        "of them have been dead for --orphan-grace seconds, the emulator exits",
+    )
+    emu.add_argument(
+        "--orphan-grace",
+        type=float,
+        default=ORPHAN_GRACE,
+        help=f"see --lease-dir (default {ORPHAN_GRACE:g} s)",
     )
     emu.add_argument(
         "--clock",
@@ -103,7 +110,9 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
                 flush=True,
             )
         if args.lease_dir:
-            asyncio.ensure_future(_exit_when_orphaned(Path(args.lease_dir), stop))
+            asyncio.ensure_future(
+                _exit_when_orphaned(Path(args.lease_dir), stop, args.orphan_grace)
+            )
         try:
             await stop.wait()
         finally:
@@ -114,20 +123,17 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
     asyncio.run(main())
 
 
-ORPHAN_GRACE = 60.0
-
-
-async def _exit_when_orphaned(leases: Path, stop: asyncio.Event, every: float = 5.0) -> None:
-    """Set ``stop`` once no lab server holding a lease has been alive for ``ORPHAN_GRACE``."""
+async def _exit_when_orphaned(leases: Path, stop: asyncio.Event, grace: float) -> None:
+    """Set ``stop`` once no lab server holding a lease has been alive for ``grace`` seconds."""
     orphaned_since: float | None = None
     loop = asyncio.get_running_loop()
     while not stop.is_set():
-        await asyncio.sleep(every)
+        await asyncio.sleep(min(5.0, grace / 2))
         if any(_alive(lease.name) for lease in leases.glob("*")):
             orphaned_since = None
         elif orphaned_since is None:
             orphaned_since = loop.time()
-        elif loop.time() - orphaned_since >= ORPHAN_GRACE:
+        elif loop.time() - orphaned_since >= grace:
             stop.set()
 
 

@@ -79,3 +79,21 @@ def test_cli_rejects_bad_options(args):
     )
     assert done.returncode == 2
     assert "error" in done.stderr
+
+
+def test_an_emulator_whose_labs_all_died_exits(tmp_path):
+    """A lab killed with SIGKILL leaves its emulator running for the next lab; if none comes
+    within the grace period, the emulator exits instead of running forever."""
+    leases = tmp_path / "labs"
+    leases.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (leases / str(dead.pid)).touch()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_qsession.cli", "emulator", "--token", "k",
+         "--lease-dir", str(leases), "--orphan-grace", "1",
+         "--state", str(tmp_path / "state.sqlite")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout.readline().startswith("http://127.0.0.1:")
+    assert proc.wait(timeout=30) == 0
