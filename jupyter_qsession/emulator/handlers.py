@@ -13,7 +13,8 @@ from tornado import web
 
 from .auth import OPERATOR
 from .errors import BadRequest, Conflict, NotFound, ServiceError
-from .models import Job, Session, parse_iso
+from .models import Job, Session
+from .query_args import BOOLEAN, SORTS, choice_arg, int_arg, time_arg
 from .request_body import parse_object
 
 if TYPE_CHECKING:
@@ -177,16 +178,16 @@ class JobsHandler(EmulatorHandler):
         jobs = list(self.scheduler.jobs.values())
         if not self.is_operator:
             jobs = [j for j in jobs if j.user_id == self.user]
-        after = _time_arg(self, "created_after")
-        before = _time_arg(self, "created_before")
+        after = time_arg(self, "created_after")
+        before = time_arg(self, "created_before")
         if after is not None:
             jobs = [j for j in jobs if j.created >= after]
         if before is not None:
             jobs = [j for j in jobs if j.created <= before]
         session_id = self.get_query_argument("session_id", None)
         backend = self.get_query_argument("backend", None)
-        pending = _choice_arg(self, "pending", ("true", "false"))
-        _choice_arg(self, "exclude_params", ("true", "false"))  # lists never carry params
+        pending = choice_arg(self, "pending", BOOLEAN)
+        choice_arg(self, "exclude_params", BOOLEAN)  # lists never carry params
         program = self.get_query_argument("program", None)
         tags = self.get_query_arguments("tags")
         if session_id:
@@ -199,9 +200,9 @@ class JobsHandler(EmulatorHandler):
             jobs = [j for j in jobs if j.program_id == program]
         if tags:
             jobs = [j for j in jobs if set(tags) <= set(j.tags)]
-        jobs.sort(key=lambda j: j.created, reverse=_choice_arg(self, "sort", SORTS) != "ASC")
-        offset = _int_arg(self, "offset", 0)
-        limit = _int_arg(self, "limit", 200)
+        jobs.sort(key=lambda j: j.created, reverse=choice_arg(self, "sort", SORTS) != "ASC")
+        offset = int_arg(self, "offset", 0)
+        limit = int_arg(self, "limit", 200)
         page = jobs[offset : offset + limit]
         rendered = [
             j.to_api(include_params=False, queue_position=self.scheduler.queue_position(j))
@@ -213,7 +214,7 @@ class JobsHandler(EmulatorHandler):
 class JobHandler(EmulatorHandler):
     def get(self, job_id: str) -> None:
         job = self.own_job(job_id)
-        include = _choice_arg(self, "exclude_params", ("true", "false")) != "true"
+        include = choice_arg(self, "exclude_params", BOOLEAN) != "true"
         self.send(
             job.to_api(include_params=include, queue_position=self.scheduler.queue_position(job))
         )
@@ -338,19 +339,6 @@ class UsageHandler(EmulatorHandler):
         )
 
 
-def _int_arg(handler: web.RequestHandler, name: str, default: int) -> int:
-    raw = handler.get_query_argument(name, None)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be an integer, got {raw!r}.") from None
-    if value < 0:
-        raise BadRequest(f"{name} must not be negative.")
-    return value
-
-
 def http_message(exc: web.HTTPError) -> str | None:
     """A tornado error's message as written: its arguments filled in, and no '%' doubled
     (tornado 6.5's ``log_message`` doubles them in a message without arguments)."""
@@ -358,26 +346,6 @@ def http_message(exc: web.HTTPError) -> str | None:
     if get_message is not None:
         return get_message()
     return exc.log_message % exc.args if exc.args else exc.log_message
-
-
-SORTS = ("ASC", "DESC")
-
-
-def _choice_arg(handler: web.RequestHandler, name: str, choices: tuple[str, ...]) -> str | None:
-    raw = handler.get_query_argument(name, None)
-    if raw is not None and raw not in choices:
-        raise BadRequest(f"{name} must be one of {', '.join(choices)}, got {raw!r}.")
-    return raw
-
-
-def _time_arg(handler: web.RequestHandler, name: str) -> float | None:
-    raw = handler.get_query_argument(name, None)
-    if raw is None:
-        return None
-    try:
-        return parse_iso(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 timestamp, got {raw!r}.") from None
 
 
 ID = r"([A-Za-z0-9_.-]{1,100})"

@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import math
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import BadRequest, Forbidden
-from .handlers import EmulatorHandler, _int_arg
+from .handlers import EmulatorHandler
+from .query_args import float_arg, int_arg
 from .views import session_view
 
 if TYPE_CHECKING:
@@ -44,8 +45,8 @@ class ChangesHandler(OperatorHandler):
     async def get(self) -> None:
         feed = self.emulator.feed
         epoch = self.get_query_argument("epoch", "")
-        after = _int_arg(self, "after", 0) if self.get_query_argument("after", "0") != "-1" else -1
-        timeout = _float_arg(self, "timeout", 25.0)
+        after = int_arg(self, "after", 0) if self.get_query_argument("after", "0") != "-1" else -1
+        timeout = float_arg(self, "timeout", 25.0)
         if feed.since(epoch, after) == set():
             try:
                 await feed.wait(after, min(timeout, MAX_FEED_WAIT))
@@ -117,19 +118,6 @@ async def _settled(emulator: Emulator, timeout: float = 120.0) -> None:
         if loop.time() > deadline:
             raise BadRequest("The emulator's simulations did not finish in time.")
         await asyncio.sleep(0.005)
-
-
-def _float_arg(handler: Any, name: str, default: float) -> float:
-    raw = handler.get_query_argument(name, None)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a number, got {raw!r}.") from None
-    if not math.isfinite(value) or value < 0:
-        raise BadRequest(f"{name} must be a finite, non-negative number.")
-    return value
 
 
 ID = r"([A-Za-z0-9_.-]{1,100})"
