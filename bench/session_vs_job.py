@@ -115,6 +115,7 @@ def overhead_bench(repeats: int) -> None:
         job_overhead=0,
         interactive_ttl=10**9,
         max_ttl_limit=10**9,
+        empty_session_timeout=10**9,
     )
     emulated: dict[str, tuple[float, float]] = {}
     with EmulatorThread(emulator) as emu:

@@ -183,13 +183,13 @@ class SessionManager:
             raise Conflict(f"Session {session_id} is already closing: its queued jobs will finish.")
         self._ending.setdefault(session_id, reason)
         await self.provider.close(session_id)
-        return await self.refresh(session_id)
+        return await self.refresh(session_id, fresh=True)
 
     async def cancel(self, session_id: str, reason: str = "cancelled") -> SessionModel:
         self._live(session_id)
         self._ending[session_id] = reason
         await self.provider.cancel(session_id)
-        return await self.refresh(session_id)
+        return await self.refresh(session_id, fresh=True)
 
     async def cancel_job(self, job_id: str) -> SessionModel:
         session = self.session_of_job(job_id)
@@ -197,7 +197,7 @@ class SessionManager:
         if job.status in ("DONE", "ERROR", "CANCELLED"):
             raise Conflict(f"Job {job_id} has already ended ({job.status.lower()}).")
         await self.provider.cancel_job(job_id)
-        return await self.refresh(session.id)
+        return await self.refresh(session.id, fresh=True)
 
     async def end_kernel_sessions(self, kernel_id: str, policy: str, reason: str) -> None:
         """Apply a kernel policy (close | cancel | keep) to the kernel's open sessions."""
@@ -217,11 +217,12 @@ class SessionManager:
                 log.warning("jupyter_qsession: cannot %s session %s: %s", policy, session.id, exc)
 
     # ----------------------------------------------------------------- provider side
-    async def refresh(self, session_id: str) -> SessionModel:
-        """Re-read one session from the provider; store and announce it if it changed."""
+    async def refresh(self, session_id: str, *, fresh: bool = False) -> SessionModel:
+        """Re-read one session from the provider; store and announce it if it changed.
+        ``fresh``: after a command, read the service now, not a change it pushed earlier."""
         self.get(session_id)
         try:
-            service = await self.provider.fetch(session_id)
+            service = await self.provider.fetch(session_id, fresh=fresh)
         except NotFound:
             old = self.get(session_id)
             if old.state == "closed":

@@ -38,8 +38,9 @@ class Provider(abc.ABC):
         """Environment that lets a kernel's qiskit-ibm-runtime client reach this service."""
 
     @abc.abstractmethod
-    async def fetch(self, session_id: str) -> ServiceSession:
-        """The session's current state and jobs; ``NotFound`` if the service does not know it."""
+    async def fetch(self, session_id: str, *, fresh: bool = False) -> ServiceSession:
+        """The session's current state and jobs; ``NotFound`` if the service does not know it.
+        ``fresh``: read the service now, even if it pushed a change not yet read."""
 
     @abc.abstractmethod
     async def close(self, session_id: str) -> None:

@@ -77,8 +77,8 @@ class EmulatorProvider(Provider):
         return {URL_ENV: self.process.url or "", TOKEN_ENV: self._kernel_key}
 
     # ----------------------------------------------------------------- commands
-    async def fetch(self, session_id: str) -> ServiceSession:
-        view = self._pushed.pop(session_id, None)
+    async def fetch(self, session_id: str, *, fresh: bool = False) -> ServiceSession:
+        view = None if fresh else self._pushed.pop(session_id, None)
         if view is None:
             view = await self._call("GET", f"{API}/qsession/sessions/{session_id}")
         return ServiceSession.model_validate({k: v for k, v in view.items() if k != "id"})

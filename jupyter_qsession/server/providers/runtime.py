@@ -70,7 +70,7 @@ class RuntimeServiceProvider(Provider):
     def kernel_env(self) -> dict[str, str]:
         return dict(self._kernel_env)
 
-    async def fetch(self, session_id: str) -> ServiceSession:
+    async def fetch(self, session_id: str, *, fresh: bool = False) -> ServiceSession:
         return await self._run(self._fetch, session_id)
 
     async def close(self, session_id: str) -> None:
