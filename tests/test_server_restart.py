@@ -220,9 +220,7 @@ def test_a_killed_lab_finds_its_emulator_still_running_the_session(tmp_path):
         lab.start()
         assert json.loads(info.read_text())["pid"] == emulator_pid  # the same emulator
         ended = wait_for(
-            lambda: (
-                (body := lab.get(f"sessions/{session_id}").json())["state"] == "closed" and body
-            )
+            lambda: (body := lab.get(f"sessions/{session_id}").json())["state"] == "closed" and body
         )
         assert ended["ended_reason"] == "kernel_died" and ended["kernel_id"] == kernel_id
         assert [job["status"] for job in ended["jobs"]] == ["DONE"] * 3
