@@ -163,7 +163,7 @@ class SessionManager:
             if known.kernel_id != kernel_id:
                 raise Conflict(f"Session {session_id} is registered under another kernel.")
             return known
-        service = await self.provider.fetch(session_id)
+        service = await self.provider.fetch(session_id, fresh=True)
         if service.state == "closed":
             raise Conflict(f"Session {session_id} has already ended; open a new one.")
         session = SessionModel(
