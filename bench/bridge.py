@@ -1,14 +1,19 @@
 """How fast a change on the service reaches a browser, and how fast the sidebar's list loads.
 
-Run: ``python bench/bridge.py``. Starts a real Jupyter server with the extension (embedded
-emulator, manual clock so nothing runs by itself) in this process, fills it with ``--sessions``
-registered sessions of ``--jobs`` queued jobs each, connects a WebSocket to
-``/qsession/api/events`` and measures:
+Run: ``python bench/bridge.py``. Starts a real Jupyter server with the extension in this
+process; the extension runs its emulator as its own process (manual clock and a huge queue
+wait, so nothing runs by itself). The benchmark fills the emulator through its REST API, as
+any client would (``POST /api/v1/sessions``, ``POST /api/v1/jobs`` with a valid sampler job,
+with the lab's operator key), ``--sessions`` sessions of ``--jobs`` queued jobs each, registers
+every session with the lab's manager, connects a WebSocket to ``/qsession/api/events`` and
+measures:
 
-* change -> message: from a job submitted to (or cancelled on) the emulator's scheduler to the
-  WebSocket message about its session arriving at the client (a cancel also updates the queue
-  positions of the sessions queued behind it); baseline: a bare tornado WebSocket echo
-  over loopback on the same loop (the transport's own floor).
+* change -> message: from a job submitted to (or cancelled on) the emulator over REST until the
+  WebSocket message that shows it (the new job listed, the cancelled one ``CANCELLED``)
+  arrives at the client: the emulator's change feed -> the lab -> the browser (a cancel also
+  updates the queue positions of the sessions queued behind it); baseline: a bare tornado
+  WebSocket echo over loopback on the same loop (the transport's own floor). The emulator's
+  reply to the request alone is printed beside it.
 * ``GET /qsession/api/sessions`` with everything loaded; baseline: jupyter-server's own
   ``GET /api/status`` on the same server.
 
@@ -25,6 +30,8 @@ import sys
 import tempfile
 import time
 import warnings
+from pathlib import Path
+from urllib.parse import urlencode
 
 # Measure this checkout, whatever version of the package is installed.
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,9 +42,8 @@ from jupyter_server.serverapp import ServerApp  # noqa: E402
 from tornado import httpclient, web, websocket  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
-from jupyter_qsession.emulator import ManualClock  # noqa: E402
-
 TOKEN = "bench-token"
+GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 
 
 def free_port() -> int:
@@ -51,14 +57,22 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 def start_server(data_dir: str) -> ServerApp:
+    for name in ("CONFIG", "DATA", "RUNTIME"):  # nothing of the user's own Jupyter setup
+        os.environ[f"JUPYTER_{name}_DIR"] = os.path.join(data_dir, name.lower())
     config = Config(
         {
             "ServerApp": {"jpserver_extensions": {"jupyter_qsession": True}, "log_level": "WARN"},
             "IdentityProvider": {"token": TOKEN},
             "QSessionApp": {
                 "registry_path": os.path.join(data_dir, "sessions.sqlite"),
-                "emulator_clock": ManualClock(),
+                "emulator_dir": os.path.join(data_dir, "emulator"),
+                "emulator_clock": "manual",
             },
             "QSessionEmulator": {"queue_wait": 10**6},
         }
@@ -75,59 +89,101 @@ class Echo(websocket.WebSocketHandler):
         self.write_message(message)
 
 
-async def fill(app: ServerApp, sessions: int, jobs: int) -> tuple[list[str], list[str]]:
-    qsession = app.extension_manager.extension_points["jupyter_qsession"].app
-    manager = qsession.manager
-    await manager.started.wait()
-    scheduler = manager.provider.scheduler
-    session_ids, job_ids = [], []
-    for index in range(sessions):
-        session = scheduler.create_session("fake_manila", "dedicated")
-        await manager.register(session.id, f"bench-kernel-{index}", "bench")
-        session_ids.append(session.id)
-        for _ in range(jobs):
-            job_ids.append(submit(scheduler, session.id))
-    await manager.settled()
-    return session_ids, job_ids
+def sampler_body(session_id: str) -> str:
+    """A valid sampler job (one 1-qubit circuit, 10 shots) for a session on fake_manila."""
+    from qiskit import QuantumCircuit
+    from qiskit_ibm_runtime.json import RuntimeEncoder
+
+    qc = QuantumCircuit(1)
+    qc.measure_all()
+    params = json.loads(json.dumps({"pubs": [(qc, None, 10)], "version": 2}, cls=RuntimeEncoder))
+    return json.dumps(
+        {"program_id": "sampler", "backend": "fake_manila", "params": params,
+         "session_id": session_id}
+    )  # fmt: skip
 
 
-def submit(scheduler, session_id: str) -> str:
-    job = scheduler.submit(
-        backend="fake_manila",
-        program_id="sampler",
-        params={},
-        duration=1.0,
-        num_circuits=1,
-        shots=10,
-        session_id=session_id,
-    )
-    return job.id
+class Emulator:
+    """The lab's emulator process over its REST API, with the lab's operator key."""
+
+    def __init__(self, emulator_dir: Path) -> None:
+        self.url = json.loads((emulator_dir / "emulator.json").read_text())["url"]
+        self.key = (emulator_dir / "operator.key").read_text().strip()
+        self.http = httpclient.AsyncHTTPClient(force_instance=True)
+        self.headers: dict[str, str] = {}
+        self.bodies: dict[str, str] = {}
+
+    async def connect(self) -> Emulator:
+        form = urlencode({"grant_type": GRANT, "apikey": self.key})
+        reply = await self.http.fetch(f"{self.url}/identity/token", method="POST", body=form)
+        token = json.loads(reply.body)["access_token"]
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        return self
+
+    async def post(self, path: str, body: str = "{}") -> dict:
+        reply = await self.http.fetch(
+            f"{self.url}/api/v1{path}", method="POST", body=body, headers=self.headers
+        )
+        return json.loads(reply.body) if reply.body else {}
+
+    async def open_session(self) -> str:
+        session = await self.post("/sessions", json.dumps({"backend": "fake_manila"}))
+        self.bodies[session["id"]] = sampler_body(session["id"])
+        return session["id"]
+
+    async def submit(self, session_id: str) -> str:
+        return (await self.post("/jobs", self.bodies[session_id]))["id"]
+
+    async def cancel(self, job_id: str) -> None:
+        await self.post(f"/jobs/{job_id}/cancel")
 
 
-async def change_latency(app, url: str, session_ids, job_ids, samples: int) -> list[float]:
+async def fill(app: ServerApp, emulator: Emulator, sessions: int, jobs: int):
     manager = app.extension_manager.extension_points["jupyter_qsession"].app.manager
-    scheduler = manager.provider.scheduler
+    session_of: dict[str, str] = {}
+    for index in range(sessions):
+        session_id = await emulator.open_session()
+        await manager.register(session_id, f"bench-kernel-{index}", "bench")
+        for _ in range(jobs):
+            session_of[await emulator.submit(session_id)] = session_id
+    await manager.provider.caught_up()  # every change heard, stored and announced
+    await manager.settled()
+    return list(dict.fromkeys(session_of.values())), list(session_of), session_of
+
+
+def shows(message: str, session_id: str, job_id: str, status: str | None) -> bool:
+    """Whether an events message is ``session_id``'s and lists ``job_id`` (with ``status``)."""
+    event = json.loads(message)
+    if event["type"] != "session" or event["session"]["id"] != session_id:
+        return False
+    return any(
+        job["id"] == job_id and status in (None, job["status"]) for job in event["session"]["jobs"]
+    )
+
+
+async def change_latency(url: str, emulator: Emulator, session_ids, job_ids, session_of, samples):
     request = httpclient.HTTPRequest(
         f"ws://{url}/qsession/api/events", headers={"Authorization": f"token {TOKEN}"}
     )
     conn = await websocket.websocket_connect(request, max_message_size=1 << 30)
     await conn.read_message()  # snapshot
-    latencies = []
+    latencies, replies = [], []
     for index in range(samples):
-        session_id = session_ids[index % len(session_ids)]
         start = time.perf_counter()
         if index % 2:
-            target = scheduler.job(job_ids[index]).session_id
-            scheduler.cancel_job(job_ids[index])
+            job_id, status = job_ids[index], "CANCELLED"
+            target = session_of[job_id]
+            await emulator.cancel(job_id)
         else:
-            target = session_id
-            submit(scheduler, session_id)
+            target, status = session_ids[index % len(session_ids)], None
+            job_id = await emulator.submit(target)
+        replies.append(1000 * (time.perf_counter() - start))
         # Other sessions may hear first that the queue moved (their queue positions).
-        while json.loads(await conn.read_message())["session"]["id"] != target:
+        while not shows(await conn.read_message(), target, job_id, status):
             pass
         latencies.append(1000 * (time.perf_counter() - start))
     conn.close()
-    return latencies
+    return latencies, replies
 
 
 async def echo_latency(samples: int) -> list[float]:
@@ -145,9 +201,9 @@ async def echo_latency(samples: int) -> list[float]:
     return latencies
 
 
-async def get_latency(url: str, path: str, samples: int) -> list[float]:
+async def get_latency(url: str, path: str, samples: int) -> tuple[list[float], int]:
     client = httpclient.AsyncHTTPClient()
-    latencies = []
+    latencies, size = [], 0
     for _ in range(samples):
         start = time.perf_counter()
         response = await client.fetch(
@@ -155,7 +211,8 @@ async def get_latency(url: str, path: str, samples: int) -> list[float]:
         )
         latencies.append(1000 * (time.perf_counter() - start))
         assert response.code == 200
-    return latencies
+        size = len(response.body)
+    return latencies, size
 
 
 def report(name: str, measured: list[float], baseline: list[float], goal: str) -> None:
@@ -164,27 +221,34 @@ def report(name: str, measured: list[float], baseline: list[float], goal: str) -
     print(
         f"{name:<32} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms   "
         f"baseline p50 {b50:6.2f} ms p99 {b99:6.2f} ms   "
-        f"ratio p50 {p50 / b50:5.1f}x p99 {p99 / b99:5.1f}x   goal {goal}"
+        f"ratio p50 {p50 / b50:5.1f}x p99 {p99 / b99:5.1f}x" + (f"   goal {goal}" if goal else "")
     )
 
 
-async def main(args) -> None:
+async def main(args, data_dir: str) -> None:
     app = ServerApp.instance()
     url = f"127.0.0.1:{app.port}"
+    manager = app.extension_manager.extension_points["jupyter_qsession"].app.manager
+    await manager.started.wait()
+    emulator = await Emulator(Path(data_dir) / "emulator").connect()
     started = time.perf_counter()
-    session_ids, job_ids = await fill(app, args.sessions, args.jobs)
+    session_ids, job_ids, session_of = await fill(app, emulator, args.sessions, args.jobs)
     print(
-        f"{args.sessions} sessions x {args.jobs} queued jobs registered "
-        f"in {time.perf_counter() - started:.1f} s"
+        f"{args.sessions} sessions x {args.jobs} queued jobs submitted over REST and registered "
+        f"in {time.perf_counter() - started:.1f} s ({load()})"
     )
     echo = await echo_latency(args.samples)
-    changes = await change_latency(app, url, session_ids, job_ids, args.samples)
+    changes, replies = await change_latency(
+        url, emulator, session_ids, job_ids, session_of, args.samples
+    )
     report("change -> WebSocket message", changes, echo, "p50 < 20 ms, p99 < 100 ms")
-    status = await get_latency(url, "/api/status", args.samples)
-    listing = await get_latency(url, "/qsession/api/sessions", args.samples)
-    size = len(json.dumps([s.model_dump() for s in app.extension_manager.extension_points[
-        "jupyter_qsession"].app.manager.list()]))  # fmt: skip
+    for kind, every in (("submit", slice(0, None, 2)), ("cancel", slice(1, None, 2))):
+        report(f"  {kind}", changes[every], echo[every], "")
+        report("    of which the emulator's reply", replies[every], echo[every], "")
+    status, _ = await get_latency(url, "/api/status", args.samples)
+    listing, size = await get_latency(url, "/qsession/api/sessions", args.samples)
     report(f"GET /sessions ({size / 1e6:.1f} MB)", listing, status, "p99 < 50 ms")
+    print(f"({load()})")
 
 
 if __name__ == "__main__":
@@ -195,5 +259,7 @@ if __name__ == "__main__":
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         server = start_server(data_dir)
-        server.io_loop.run_sync(lambda: main(args), timeout=3600)
-        server.io_loop.run_sync(server._cleanup)
+        try:
+            server.io_loop.run_sync(lambda: main(args, data_dir), timeout=3600)
+        finally:
+            server.io_loop.run_sync(server._cleanup)
