@@ -219,7 +219,7 @@ def report(name: str, measured: list[float], baseline: list[float], goal: str) -
     p50, p99 = percentile(measured, 0.5), percentile(measured, 0.99)
     b50, b99 = percentile(baseline, 0.5), percentile(baseline, 0.99)
     print(
-        f"{name:<32} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms   "
+        f"{name:<34} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms   "
         f"baseline p50 {b50:6.2f} ms p99 {b99:6.2f} ms   "
         f"ratio p50 {p50 / b50:5.1f}x p99 {p99 / b99:5.1f}x" + (f"   goal {goal}" if goal else "")
     )
