@@ -23,7 +23,8 @@ async def eventually(check, timeout: float = 60.0):
 async def test_a_dead_emulator_is_restarted_on_its_state_and_the_lab_says_so(lab):
     kernel, session, job_id = await lab.kernel_with_a_queued_job()
     info = lab.emulator.process.info_file
-    old_pid = json.loads(info.read_text())["pid"]
+    old = json.loads(info.read_text())
+    old_pid = old["pid"]
     os.kill(old_pid, signal.SIGKILL)
 
     async def restarted():
@@ -34,6 +35,7 @@ async def test_a_dead_emulator_is_restarted_on_its_state_and_the_lab_says_so(lab
         return pid != old_pid
 
     await eventually(restarted)
+    assert json.loads(info.read_text())["url"] == old["url"]  # kernels still reach it
     _, body = await lab.api("info")
     assert any("restarted" in warning for warning in body["warnings"])
     # Its state was kept: the session and its queued job are still there, on the new process.

@@ -119,6 +119,7 @@ class EmulatorProvider(Provider):
             except (ProviderUnavailable, NotFound, Conflict) as exc:
                 log.warning("jupyter_qsession: emulator change feed: %s; retrying", exc)
                 await asyncio.sleep(1.0)
+                await self._revive()
                 continue
             changed = {view["id"] for view in feed["sessions"]}
             for view in feed["sessions"]:
@@ -128,6 +129,19 @@ class EmulatorProvider(Provider):
             if changed and self._on_change is not None:
                 self._on_change(changed)
             self._epoch, self._seq = feed["epoch"], feed["seq"]
+
+    async def _revive(self) -> None:
+        """An emulator found running (not started here, so not watched) died: find or start
+        one on the same state and port."""
+        if self.process.started_here or self.process.alive():
+            return
+        try:
+            await self.process.start()
+        except EmulatorUnavailable as exc:
+            log.error("jupyter_qsession: the emulator is unavailable: %s", exc)
+            return
+        self._bearer = None
+        self.process.notices.append("The emulator process was gone; it was started again.")
 
     # ----------------------------------------------------------------- HTTP
     def _forget_token(self) -> None:

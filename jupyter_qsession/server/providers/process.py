@@ -25,6 +25,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,10 @@ class EmulatorProcess:
     @property
     def state_file(self) -> Path:
         return self.state_dir / "emulator.sqlite"
+
+    @property
+    def started_here(self) -> bool:
+        return self._process is not None
 
     @property
     def lease_dir(self) -> Path:
@@ -115,8 +120,16 @@ class EmulatorProcess:
         self._found_pid = pid
         return url
 
+    def alive(self) -> bool:
+        """Whether the emulator this lab uses (started here or found) still runs."""
+        if self._process is not None:
+            return self._process.returncode is None
+        return self._found_pid is not None and _alive(self._found_pid)
+
     async def _spawn(self) -> str:
         env = {**os.environ, OPERATOR_KEY_ENV: self.operator_key}
+        # Again on the same port, so kernels that were told the URL still reach it.
+        port = urlparse(self.url).port if self.url else 0
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -128,6 +141,8 @@ class EmulatorProcess:
             str(self.info_file),
             "--lease-dir",
             str(self.lease_dir),
+            "--port",
+            str(port or 0),
             *self.options,
             stdout=asyncio.subprocess.PIPE,
             env=env,
