@@ -12,7 +12,8 @@ from pathlib import Path
 
 from traitlets import Enum, Int, TraitError
 
-OPERATOR_KEY_ENV = "QSESSION_EMULATOR_OPERATOR_KEY"
+from .emulator.labs import OPERATOR_KEY_ENV, live_leases
+
 ORPHAN_GRACE = 60.0  # an emulator whose labs all died exits after this long
 
 
@@ -129,22 +130,12 @@ async def _exit_when_orphaned(leases: Path, stop: asyncio.Event, grace: float) -
     loop = asyncio.get_running_loop()
     while not stop.is_set():
         await asyncio.sleep(min(5.0, grace / 2))
-        if any(_alive(lease.name) for lease in leases.glob("*")):
+        if live_leases(leases):
             orphaned_since = None
         elif orphaned_since is None:
             orphaned_since = loop.time()
         elif loop.time() - orphaned_since >= grace:
             stop.set()
-
-
-def _alive(pid: str) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def main(argv: list[str] | None = None) -> None:

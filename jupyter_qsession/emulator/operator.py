@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from .errors import BadRequest, Forbidden
-from .handlers import EmulatorHandler
+from .handlers import ID, EmulatorHandler
 from .query_args import float_arg, int_arg
 from .views import session_view
 
@@ -118,9 +118,6 @@ async def _settled(emulator: Emulator, timeout: float = 120.0) -> None:
         if loop.time() > deadline:
             raise BadRequest("The emulator's simulations did not finish in time.")
         await asyncio.sleep(0.005)
-
-
-ID = r"([A-Za-z0-9_.-]{1,100})"
 
 
 def operator_routes(emulator: Emulator) -> list[tuple[str, type, dict]]:

@@ -27,9 +27,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ...emulator.labs import OPERATOR_KEY_ENV, alive, live_leases
+
 log = logging.getLogger(__name__)
 
-OPERATOR_KEY_ENV = "QSESSION_EMULATOR_OPERATOR_KEY"
 START_TIMEOUT = 60.0
 RESTART_DELAY = 1.0
 
@@ -74,17 +75,6 @@ class EmulatorProcess:
         self.lease_dir.mkdir(parents=True, exist_ok=True)
         (self.lease_dir / str(os.getpid())).touch()
 
-    def _other_live_leases(self) -> list[int]:
-        live = []
-        for lease in self.lease_dir.glob("*"):
-            try:
-                pid = int(lease.name)
-            except ValueError:
-                continue
-            if pid != os.getpid() and _alive(pid):
-                live.append(pid)
-        return live
-
     async def start(self) -> str:
         """Find a live emulator of this state directory, or start one; return its URL."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -115,7 +105,7 @@ class EmulatorProcess:
             pid, url = int(info["pid"]), str(info["url"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if not _alive(pid):
+        if not alive(pid):
             return None
         self._found_pid = pid
         return url
@@ -124,7 +114,7 @@ class EmulatorProcess:
         """Whether the emulator this lab uses (started here or found) still runs."""
         if self._process is not None:
             return self._process.returncode is None
-        return self._found_pid is not None and _alive(self._found_pid)
+        return self._found_pid is not None and alive(self._found_pid)
 
     async def _spawn(self) -> str:
         env = {**os.environ, OPERATOR_KEY_ENV: self.operator_key}
@@ -197,7 +187,7 @@ class EmulatorProcess:
         if self._watcher is not None:
             self._watcher.cancel()
         (self.lease_dir / str(os.getpid())).unlink(missing_ok=True)
-        if self._other_live_leases():
+        if live_leases(self.lease_dir, besides=os.getpid()):
             return
         process = self._process
         if process is not None and process.returncode is None:
@@ -207,15 +197,5 @@ class EmulatorProcess:
             except asyncio.TimeoutError:
                 process.kill()
                 await process.wait()
-        elif process is None and self._found_pid is not None and _alive(self._found_pid):
+        elif process is None and self._found_pid is not None and alive(self._found_pid):
             os.kill(self._found_pid, signal.SIGTERM)  # found running, e.g. after a SIGKILL
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive, not ours
-    return True
