@@ -1,5 +1,8 @@
-// Generated from jupyter_qsession/server/models.py by
-// `python -m jupyter_qsession.server.openapi`. Do not edit by hand.
+// Generated from jupyter_qsession/server/models.py, vocabulary.py and wire.py by
+// `python -m jupyter_qsession.server.codegen`. Do not edit by hand.
+
+/** Why a session is closed: the service's reasons, then the lab server's own. */
+export type EndedReason = 'closed' | 'cancelled' | 'max_ttl' | 'unused' | 'kernel_shutdown' | 'kernel_restart' | 'kernel_died' | 'provider_lost';
 
 /** Every 4xx, and the 503 of an unusable registry: what went wrong, in words the user can act on (jupyter-server may add ``reason``). */
 export interface ErrorModel {
@@ -9,7 +12,7 @@ export interface ErrorModel {
 /** One primitive job of a session, as the provider last reported it. */
 export interface JobModel {
   id: string;
-  status: 'QUEUED' | 'RUNNING' | 'DONE' | 'ERROR' | 'CANCELLED';
+  status: JobStatus;
   /** 'sampler', 'estimator' or 'executor' (the program id). */
   primitive: string | null;
   created: string | null;
@@ -19,6 +22,9 @@ export interface JobModel {
   /** 1 = next to run; null unless queued. */
   queue_position: number | null;
 }
+
+/** A job's status as qiskit-ibm-runtime's ``job.status()`` names it. */
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'ERROR' | 'CANCELLED';
 
 /** What a kernel sends to put a session it opened under its kernel id. */
 export interface RegisterSession {
@@ -55,12 +61,14 @@ export interface SessionList {
   sessions: Array<SessionModel>;
 }
 
+export type SessionMode = 'dedicated' | 'batch';
+
 /** A Qiskit Runtime session (or batch) and the kernel that opened it. */
 export interface SessionModel {
   backend: string;
-  mode: 'dedicated' | 'batch';
+  mode: SessionMode;
   /** open: no job has run yet; active: QPU reserved; inactive: interactive TTL passed; closed: ended. */
-  state: 'open' | 'active' | 'inactive' | 'closed';
+  state: SessionState;
   accepting_jobs: boolean;
   /** Max TTL in seconds, counted from started_at. */
   max_time: number | null;
@@ -75,9 +83,11 @@ export interface SessionModel {
   interactive_expires_at: string | null;
   closed_at: string | null;
   /** Why it is closed, once it is. */
-  ended_reason: 'closed' | 'cancelled' | 'max_ttl' | 'kernel_shutdown' | 'kernel_restart' | 'kernel_died' | 'provider_lost' | null;
+  ended_reason: EndedReason | null;
   /** QPU time used so far. */
   usage_seconds: number;
+  /** Every state it entered, oldest first, with the service's own times (the timeline draws these; nobody re-derives them). */
+  transitions: Array<Transition>;
   /** Newest first. */
   jobs: Array<JobModel>;
   id: string;
@@ -89,3 +99,41 @@ export interface SessionModel {
   provider: string;
   registered_at: string;
 }
+
+/** A session's state as ``GET /sessions/{id}`` names it. */
+export type SessionState = 'open' | 'active' | 'inactive' | 'closed';
+
+/** A state the session entered, when the service says it did. */
+export interface Transition {
+  state: SessionState;
+  at: string;
+}
+
+/** The REST API version this frontend was generated with; the server reports its own in `ServerInfo.api_version`. */
+export const API_VERSION = '1';
+
+/** Every job status. */
+export const JOB_STATUSES: ReadonlyArray<JobStatus> = ['QUEUED', 'RUNNING', 'DONE', 'ERROR', 'CANCELLED'];
+
+/** Job statuses that never change again. */
+export const FINAL_JOB_STATUSES: ReadonlyArray<JobStatus> = ['DONE', 'ERROR', 'CANCELLED'];
+
+/** The badge of each state. */
+export const STATE_WORDS: Record<SessionState, string> = {
+  open: 'pending',
+  active: 'active',
+  inactive: 'inactive',
+  closed: 'closed'
+};
+
+/** Why a session ended, as the end of the sentence 'Ended: …'. */
+export const ENDED_WORDS: Record<EndedReason, string> = {
+  closed: 'closed (its queued jobs ran first)',
+  cancelled: 'cancelled',
+  max_ttl: 'reached its max TTL',
+  unused: 'closed: no job was submitted in time',
+  kernel_shutdown: 'its kernel shut down',
+  kernel_restart: 'its kernel restarted',
+  kernel_died: 'its kernel died',
+  provider_lost: 'the provider no longer knows it'
+};

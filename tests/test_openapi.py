@@ -8,17 +8,17 @@ import re
 import jsonschema
 import pytest
 
-from jupyter_qsession.server import openapi
+from jupyter_qsession.server import codegen, openapi
 from jupyter_qsession.server.app import QSessionApp
 from lab import QUEUE_WAIT
 
-DOC = json.loads(openapi.OPENAPI_PATH.read_text())
+DOC = json.loads(codegen.OPENAPI_PATH.read_text())
 
 
 def test_the_checked_in_document_and_types_are_current():
-    """Run ``python -m jupyter_qsession.server.openapi`` after changing a model."""
+    """Run ``python -m jupyter_qsession.server.codegen`` after changing a model."""
     assert DOC == openapi.document()
-    assert openapi.TYPESCRIPT_PATH.read_text() == openapi.typescript()
+    assert codegen.TYPESCRIPT_PATH.read_text() == codegen.typescript()
 
 
 def test_every_route_is_documented_and_every_documented_path_is_served():

@@ -20,11 +20,11 @@ from pydantic import BaseModel, ValidationError
 
 from .. import __version__
 from ..kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
+from ..wire import API_VERSION
 from . import access
 from .errors import BadRequest, Forbidden, NotAuthenticated, QSessionError, unknown_job
 from .manager import SessionManager
 from .models import RegisterSession, ServerInfo, SessionList
-from .openapi import API_VERSION
 
 log = logging.getLogger(__name__)
 METHODS = ("get", "post", "put", "patch", "delete")

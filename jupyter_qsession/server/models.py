@@ -3,7 +3,7 @@
 Field names follow the issue's API contract; times are ISO 8601 strings in UTC (``...Z``) so the
 browser can parse them with ``new Date()``. The TypeScript types in ``src/models.ts`` and the
 schemas in ``openapi.json`` are generated from these classes (``python -m
-jupyter_qsession.server.openapi``) and a test keeps them current.
+jupyter_qsession.server.codegen``) and a test keeps them current.
 """
 
 from __future__ import annotations
@@ -12,22 +12,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SessionState = Literal["open", "active", "inactive", "closed"]
-SessionMode = Literal["dedicated", "batch"]
-JobStatus = Literal["QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"]
-EndedReason = Literal[
-    "closed",
-    "cancelled",
-    "max_ttl",
-    "kernel_shutdown",
-    "kernel_restart",
-    "kernel_died",
-    "provider_lost",
-]
+from ..vocabulary import EndedReason, JobStatus, SessionMode, SessionState
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Enum fields hold their plain values, so a model compares and serializes as text.
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
 
 class JobModel(_Model):
@@ -44,8 +34,18 @@ class JobModel(_Model):
     queue_position: int | None = Field(description="1 = next to run; null unless queued.")
 
 
+class Transition(_Model):
+    """A state the session entered, when the service says it did."""
+
+    state: SessionState
+    at: str
+
+
 class ServiceSession(_Model):
     """What the provider (emulator or IBM) says about a session."""
+
+    # Always sent; the default only reads registry rows written before a field existed.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     backend: str
     mode: SessionMode
@@ -65,6 +65,11 @@ class ServiceSession(_Model):
     closed_at: str | None
     ended_reason: EndedReason | None = Field(description="Why it is closed, once it is.")
     usage_seconds: float = Field(description="QPU time used so far.")
+    transitions: list[Transition] = Field(
+        default_factory=list,
+        description="Every state it entered, oldest first, with the service's own times "
+        "(the timeline draws these; nobody re-derives them).",
+    )
     jobs: list[JobModel] = Field(description="Newest first.")
 
 

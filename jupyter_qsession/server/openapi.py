@@ -1,26 +1,18 @@
-"""The OpenAPI document of ``/qsession/api/`` and the generated TypeScript model.
+"""The OpenAPI document of ``/qsession/api/``.
 
 Schemas come from :mod:`.models`; paths are listed here next to the handlers' routes, and
-``tests/test_openapi.py`` checks that both match what the server really serves.
-Run ``python -m jupyter_qsession.server.openapi`` after changing a model.
+``tests/test_openapi.py`` checks that both match what the server really serves. The checked-in
+``openapi.json`` and ``src/models.ts`` are written by :mod:`.codegen`.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from ..wire import API_VERSION
 from . import models
-from .typescript import render
-
-HERE = Path(__file__).parent
-OPENAPI_PATH = HERE / "openapi.json"
-TYPESCRIPT_PATH = HERE.parent.parent / "src" / "models.ts"
-# The API's own version: bump it when a field or path changes meaning.
-API_VERSION = "1"
 
 SCHEMA_MODELS = (
     models.SessionList,
@@ -164,17 +156,3 @@ def document() -> dict[str, Any]:
         "paths": PATHS,
         "components": {"schemas": component_schemas()},
     }
-
-
-def typescript() -> str:
-    return render(component_schemas())
-
-
-def main() -> None:
-    OPENAPI_PATH.write_text(json.dumps(document(), indent=2) + "\n")
-    TYPESCRIPT_PATH.write_text(typescript())
-    print(f"wrote {OPENAPI_PATH} and {TYPESCRIPT_PATH}")
-
-
-if __name__ == "__main__":
-    main()

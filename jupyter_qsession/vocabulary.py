@@ -1,0 +1,113 @@
+"""The words of the session model, once: job statuses, session states and modes, why a session
+ended — and what a person reads for each.
+
+Enums, not free text: the emulator records an :class:`EndedReason`, the providers translate
+the service's own words with the tables below, and ``src/models.ts`` gets the same values and
+labels generated from here, as ``Record`` types the TypeScript compiler checks for exhaustiveness.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Word(str, Enum):
+    """An enum whose members read as their values wherever text is expected (``str()``,
+    f-strings, JSON), on every Python version (``StrEnum`` is 3.11+)."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class JobStatus(Word):
+    """A job's status as qiskit-ibm-runtime's ``job.status()`` names it."""
+
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    ERROR = "ERROR"
+    CANCELLED = "CANCELLED"
+
+
+FINAL_JOB_STATUSES = frozenset({JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED})
+
+
+class SessionState(Word):
+    """A session's state as ``GET /sessions/{id}`` names it."""
+
+    OPEN = "open"  # no job has run yet
+    ACTIVE = "active"  # the QPU is reserved (a batch: its jobs jump the queue)
+    INACTIVE = "inactive"  # the interactive TTL passed; its next job queues
+    CLOSED = "closed"  # ended
+
+
+class SessionMode(Word):
+    DEDICATED = "dedicated"
+    BATCH = "batch"
+
+
+class EndedReason(Word):
+    """Why a session is closed: the service's reasons, then the lab server's own."""
+
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    MAX_TTL = "max_ttl"
+    UNUSED = "unused"  # a session that got no job for 30 minutes
+    KERNEL_SHUTDOWN = "kernel_shutdown"
+    KERNEL_RESTART = "kernel_restart"
+    KERNEL_DIED = "kernel_died"
+    PROVIDER_LOST = "provider_lost"
+
+
+# The service's job states (``state.status`` of ``GET /jobs/{id}``) in the client's words.
+SERVICE_JOB_STATUS = {
+    "Queued": JobStatus.QUEUED,
+    "Running": JobStatus.RUNNING,
+    "Completed": JobStatus.DONE,
+    "Failed": JobStatus.ERROR,
+    "Cancelled": JobStatus.CANCELLED,
+}
+
+# The service's ``state_reason`` texts of a closed session, as the emulator writes them and as
+# IBM's service does (compared case-insensitively); anything else reads as ``closed``.
+SERVICE_END_REASON = {
+    EndedReason.CLOSED: "closed",
+    EndedReason.CANCELLED: "cancelled",
+    EndedReason.MAX_TTL: "max TTL reached",
+    EndedReason.UNUSED: "no job submitted",
+}
+_END_REASON_OF_TEXT = {text.lower(): reason for reason, text in SERVICE_END_REASON.items()}
+
+
+def ended_reason_of(service_reason: str | None) -> EndedReason:
+    """The :class:`EndedReason` of a closed session's ``state_reason`` text."""
+    return _END_REASON_OF_TEXT.get((service_reason or "").strip().lower(), EndedReason.CLOSED)
+
+
+# What a person reads. A session that has not run a job yet is 'open' to the service; people
+# read that as 'pending' (nothing is reserved yet).
+STATE_WORDS = {
+    SessionState.OPEN: "pending",
+    SessionState.ACTIVE: "active",
+    SessionState.INACTIVE: "inactive",
+    SessionState.CLOSED: "closed",
+}
+# Why a session ended, as the end of the sentence "Ended: …".
+ENDED_WORDS = {
+    EndedReason.CLOSED: "closed (its queued jobs ran first)",
+    EndedReason.CANCELLED: "cancelled",
+    EndedReason.MAX_TTL: "reached its max TTL",
+    EndedReason.UNUSED: "closed: no job was submitted in time",
+    EndedReason.KERNEL_SHUTDOWN: "its kernel shut down",
+    EndedReason.KERNEL_RESTART: "its kernel restarted",
+    EndedReason.KERNEL_DIED: "its kernel died",
+    EndedReason.PROVIDER_LOST: "the provider no longer knows it",
+}
+
+
+def state_word(state: str, accepting_jobs: bool = True) -> str:
+    """The badge of a session: its state's word, or ``closing`` for one that accepts no new
+    jobs but has not ended (its queued jobs still run)."""
+    if state != SessionState.CLOSED and not accepting_jobs:
+        return "closing"
+    return STATE_WORDS.get(SessionState(state), state)

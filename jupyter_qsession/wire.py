@@ -1,0 +1,34 @@
+"""The contract between the lab server, its kernels and the emulator: environment variable
+names, the kernel's bridge header and token, the REST prefix.
+
+Imported by the kernel, the server and the emulator alike, so it imports nothing of theirs
+(and no tornado): a kernel that loads the magic pays for this module only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+# What the lab server exports to the kernels it starts (never to a browser).
+BRIDGE_URL_ENV = "QSESSION_BRIDGE_URL"  # the lab server's URL, for the kernel bridge
+PROVIDER_ENV = "QSESSION_PROVIDER"  # 'emulator' or 'ibm': which service the lab uses
+EMULATOR_URL_ENV = "QSESSION_EMULATOR_URL"  # a Runtime REST URL instead of IBM's
+EMULATOR_TOKEN_ENV = "QSESSION_EMULATOR_TOKEN"  # the API key for it (the kernel owner's)
+# What the lab server gives the emulator process it starts (env, not argv: argv is public).
+OPERATOR_KEY_ENV = "QSESSION_EMULATOR_OPERATOR_KEY"
+
+# The lab server's REST prefix, and its version: bump it when a field or path changes meaning
+# (the sidebar, generated from it, refuses to talk to a server of another version).
+API_PREFIX = "/qsession/api"
+API_VERSION = "1"
+# Not `Authorization`: that header carries jupyter-server user tokens.
+KERNEL_TOKEN_HEADER = "X-QSession-Kernel-Token"
+
+
+def kernel_token(key: bytes | str, kernel_id: str) -> str:
+    """The bridge token of ``kernel_id``: HMAC-SHA256 of the id under the kernel's connection
+    key, which only the kernel and its server hold — so a kernel acts only as itself."""
+    if isinstance(key, str):
+        key = key.encode()
+    return hmac.new(key, f"jupyter-qsession:{kernel_id}".encode(), hashlib.sha256).hexdigest()
