@@ -25,6 +25,7 @@ python3 -m pytest
 
 echo "== jest"
 jlpm install --immutable >/dev/null
+jlpm lint:check
 jlpm test
 
 echo "== Playwright (Debian chromium)"

@@ -180,7 +180,7 @@ export class SessionEventStream implements IDisposable {
     let event: SessionEvent;
     try {
       event = typeof data === 'string' ? JSON.parse(data) : data;
-    } catch (error) {
+    } catch {
       console.warn('Ignoring a qsession event that is not JSON.', data);
       return;
     }

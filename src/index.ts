@@ -140,6 +140,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Show Qiskit Runtime Sessions',
       caption: 'Open the Qiskit Runtime sessions sidebar',
       icon: args => (args['isPalette'] ? undefined : panel.title.icon),
+      describedBy: { args: { type: 'object', properties: {} } },
       execute: () => {
         app.shell.activateById(panel.id);
       }

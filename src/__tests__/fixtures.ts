@@ -47,6 +47,7 @@ export function makeSession(
     ended_reason: null,
     usage_seconds: 12,
     registered_at: at(-10),
+    transitions: [],
     jobs: [],
     ...overrides
   };
