@@ -1,4 +1,4 @@
-import { ISessionChange, SessionStore } from '../model';
+import { ISessionChange, SessionStore } from '../store';
 
 import { at, makeInfo, makeJob, makeSession } from './fixtures';
 
