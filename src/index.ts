@@ -18,7 +18,7 @@ import { eventsUrl, SessionEventStream } from './events';
 
 import { trackKernelNames } from './kernelNames';
 
-import { SessionStore } from './model';
+import { SessionStore } from './store';
 
 import { SessionNotifier } from './notifier';
 

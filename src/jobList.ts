@@ -4,7 +4,7 @@ import { clockTime, shortId } from './labels';
 
 import type { JobModel } from './models';
 
-import type { Permission } from './model';
+import type { Permission } from './store';
 
 /** Past this many jobs the list renders only the rows in view. */
 export const VIRTUALIZE_AFTER = 100;

@@ -4,7 +4,7 @@ import type { Session } from '@jupyterlab/services';
 
 import { IDisposable } from '@lumino/disposable';
 
-import type { IKernelName, SessionStore } from './model';
+import type { IKernelName, SessionStore } from './store';
 
 /**
  * The kernel id -> notebook map from Jupyter's running sessions (not Qiskit

@@ -8,7 +8,7 @@ import { Clock, formatCountdown, secondsUntil, Ticker } from './countdown';
 
 import { endedReasonLabel, sessionName } from './labels';
 
-import type { ISessionChange, SessionStore } from './model';
+import type { ISessionChange, SessionStore } from './store';
 
 import type { SessionModel } from './models';
 

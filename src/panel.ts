@@ -10,7 +10,7 @@ import { formatCountdown } from './countdown';
 
 import { qsessionIcon } from './icons';
 
-import { ISessionGroup, SessionStore } from './model';
+import { ISessionGroup, SessionStore } from './store';
 
 import { SessionRow } from './sessionRow';
 

@@ -14,7 +14,7 @@ import { JobList } from './jobList';
 
 import { clockTime, endedReasonLabel, stateLabel } from './labels';
 
-import type { Permission } from './model';
+import type { Permission } from './store';
 
 import type { SessionModel } from './models';
 

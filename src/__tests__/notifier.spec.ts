@@ -1,6 +1,6 @@
 import { Ticker } from '../countdown';
 
-import { SessionStore } from '../model';
+import { SessionStore } from '../store';
 
 import { SessionNotifier } from '../notifier';
 

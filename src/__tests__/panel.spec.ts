@@ -1,6 +1,6 @@
 import type { ISessionActions } from '../actions';
 
-import { SessionStore } from '../model';
+import { SessionStore } from '../store';
 
 import type { JobModel, SessionModel } from '../models';
 

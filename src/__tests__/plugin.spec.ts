@@ -2,7 +2,7 @@ import type { ISessionsAPI } from '../api';
 
 import plugin, { CommandIDs, loadServerInfo } from '../index';
 
-import { SessionStore } from '../model';
+import { SessionStore } from '../store';
 
 import { makeInfo } from './fixtures';
 
