@@ -107,7 +107,8 @@ ENDED_WORDS = {
 
 def state_word(state: str, accepting_jobs: bool = True) -> str:
     """The badge of a session: its state's word, or ``closing`` for one that accepts no new
-    jobs but has not ended (its queued jobs still run)."""
+    jobs but has not ended (its queued jobs still run). A state this module does not know
+    (a service newer than it) reads as itself."""
     if state != SessionState.CLOSED and not accepting_jobs:
         return "closing"
-    return STATE_WORDS.get(SessionState(state), state)
+    return STATE_WORDS.get(state, state)  # type: ignore[call-overload]  # a Word is its str
