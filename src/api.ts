@@ -5,12 +5,6 @@ import type { ServerInfo, SessionList, SessionModel } from './models';
 import { requestAPI } from './request';
 
 /**
- * The REST API version this frontend was written against; the server reports
- * its own in `ServerInfo.api_version` (see jupyter_qsession/server/openapi.json).
- */
-export const API_VERSION = '1';
-
-/**
  * A readable reason for a failed call: the server's JSON `message` when it
  * sent one, else the HTTP status (a 404 from a server without this extension
  * answers an HTML page, which is no message to show anyone). The length cap

@@ -9,26 +9,23 @@ import { ISignal, Signal } from '@lumino/signaling';
 export type Clock = () => number;
 
 /**
- * Whole seconds from `now` until the ISO time `until`, rounded up so that a
- * countdown reads 0:00 exactly when the deadline passes; never negative.
+ * Whole seconds from `now` until the deadline `until` (both ms since the
+ * epoch), rounded up so that a countdown reads 0:00 exactly when the deadline
+ * passes; never negative.
  *
- * @returns null when there is no deadline (`until` is null or unparsable)
+ * @returns null when there is no deadline
  */
-export function secondsUntil(until: string | null, now: number): number | null {
-  if (!until) {
+export function secondsUntil(until: number | null, now: number): number | null {
+  if (until === null) {
     return null;
   }
-  const deadline = Date.parse(until);
-  if (Number.isNaN(deadline)) {
-    return null;
-  }
-  return Math.max(0, Math.ceil((deadline - now) / 1000));
+  return Math.max(0, Math.ceil((until - now) / 1000));
 }
 
 /**
- * Whether the ISO time `until` has passed at `now`.
+ * Whether the deadline `until` (ms since the epoch) has passed at `now`.
  */
-export function isExpired(until: string | null, now: number): boolean {
+export function isExpired(until: number | null, now: number): boolean {
   return secondsUntil(until, now) === 0;
 }
 

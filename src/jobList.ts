@@ -1,10 +1,14 @@
 import { closeIcon } from '@jupyterlab/ui-components';
 
+import { element, placeChildren, setText } from './dom';
+
 import { clockTime, shortId } from './labels';
 
 import type { JobModel } from './models';
 
 import type { Permission } from './store';
+
+import { IJobTimes, jobTimes } from './times';
 
 /** Past this many jobs the list renders only the rows in view. */
 export const VIRTUALIZE_AFTER = 100;
@@ -37,21 +41,23 @@ export function visibleRange(
 }
 
 /**
- * The jobs of one session, newest first, one row each
+ * The jobs of one session, newest first (the server's order), one row each
  * (`[data-job-id]`): id, primitive, status, queue position and times, and a
  * "Cancel job" button on queued jobs. Up to `VIRTUALIZE_AFTER` jobs every row
  * is in the DOM; past that the list scrolls inside a fixed height and only
  * the rows in view (plus `OVERSCAN`) exist, placed at their offset.
+ *
+ * Rows are keyed by job id: an update changes a row's nodes in place, and
+ * only where its job changed, so an event that changed one job's status
+ * touches one row.
  */
 export class JobList {
   constructor(options: JobList.IOptions) {
     this._onCancel = options.onCancel;
-    this.node = document.createElement('div');
-    this.node.className = 'jp-QSession-jobs';
-    this._rows = document.createElement('ol');
-    this._rows.className = 'jp-QSession-jobRows';
-    this._rows.setAttribute('aria-label', 'Jobs');
-    this.node.appendChild(this._rows);
+    this.node = element('div', 'jp-QSession-jobs');
+    this._list = element('ol', 'jp-QSession-jobRows');
+    this._list.setAttribute('aria-label', 'Jobs');
+    this.node.appendChild(this._list);
     this.node.addEventListener('scroll', () => {
       if (this._virtual) {
         this._render();
@@ -61,13 +67,21 @@ export class JobList {
 
   readonly node: HTMLElement;
 
-  update(jobs: JobModel[], options: JobList.IUpdateOptions): void {
+  /**
+   * Show `jobs` (newest first) with their parsed `times` (by job id).
+   */
+  update(
+    jobs: ReadonlyArray<JobModel>,
+    times: ReadonlyMap<string, IJobTimes>,
+    options: JobList.IUpdateOptions
+  ): void {
     this._jobs = jobs;
+    this._times = times;
     this._options = options;
     this._virtual = jobs.length > VIRTUALIZE_AFTER;
     this.node.classList.toggle('jp-mod-virtual', this._virtual);
     this.node.hidden = jobs.length === 0;
-    this._rows.style.height = this._virtual
+    this._list.style.height = this._virtual
       ? `${jobs.length * JOB_ROW_HEIGHT}px`
       : '';
     this._render();
@@ -85,77 +99,25 @@ export class JobList {
         viewport
       ));
     }
-    const rows: HTMLElement[] = [];
+    const rows = new Map<string, JobRow>();
+    const nodes: HTMLElement[] = [];
     for (let i = start; i < end; i++) {
-      const row = this._renderJob(jobs[i]);
-      if (this._virtual) {
-        row.style.top = `${i * JOB_ROW_HEIGHT}px`;
-      }
-      rows.push(row);
+      const job = jobs[i];
+      const row = this._rows.get(job.id) ?? new JobRow(this._onCancel);
+      row.update(job, this._times.get(job.id) ?? jobTimes(job), this._options);
+      row.node.style.top = this._virtual ? `${i * JOB_ROW_HEIGHT}px` : '';
+      rows.set(job.id, row);
+      nodes.push(row.node);
     }
-    this._rows.replaceChildren(...rows);
-  }
-
-  private _renderJob(job: JobModel): HTMLElement {
-    const row = document.createElement('li');
-    row.className = `jp-QSession-job jp-mod-${job.status.toLowerCase()}`;
-    row.dataset.jobId = job.id;
-
-    const id = span('jp-QSession-jobId', shortId(job.id));
-    id.title = job.id;
-    const primitive = span('jp-QSession-jobPrimitive', job.primitive ?? '');
-    const status = span('jp-QSession-jobStatus', job.status);
-    const position = span(
-      'jp-QSession-queuePosition',
-      job.queue_position !== null ? `#${job.queue_position}` : ''
-    );
-    position.title =
-      job.queue_position !== null
-        ? `Number ${job.queue_position} in the backend's queue`
-        : '';
-    const times = span('jp-QSession-jobTimes', jobTimes(job));
-    times.title = [
-      `created ${job.created ?? '-'}`,
-      `started ${job.started ?? '-'}`,
-      `finished ${job.finished ?? '-'}`
-    ].join('\n');
-    row.append(id, primitive, status, position, times);
-
-    if (this._options.showActions && job.status === 'QUEUED') {
-      row.appendChild(this._cancelButton(job));
-    }
-    return row;
-  }
-
-  private _cancelButton(job: JobModel): HTMLButtonElement {
-    const permission = this._options.permission;
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className =
-      'jp-Button jp-mod-minimal jp-mod-small jp-QSession-cancelJob';
-    button.setAttribute('aria-label', 'Cancel job');
-    button.appendChild(
-      closeIcon.element({ tag: 'span', className: 'jp-QSession-buttonIcon' })
-    );
-    if (permission.allowed) {
-      button.title = `Cancel job ${job.id}`;
-      button.addEventListener('click', event => {
-        event.stopPropagation();
-        button.disabled = true;
-        void this._onCancel(job).finally(() => {
-          button.disabled = false;
-        });
-      });
-    } else {
-      button.disabled = true;
-      button.title = permission.reason;
-    }
-    return button;
+    this._rows = rows;
+    placeChildren(this._list, nodes);
   }
 
   private _onCancel: (job: JobModel) => Promise<unknown>;
-  private _rows: HTMLElement;
-  private _jobs: JobModel[] = [];
+  private _list: HTMLElement;
+  private _jobs: ReadonlyArray<JobModel> = [];
+  private _times: ReadonlyMap<string, IJobTimes> = new Map();
+  private _rows = new Map<string, JobRow>();
   private _options: JobList.IUpdateOptions = {
     showActions: false,
     permission: { allowed: false, reason: '' }
@@ -176,17 +138,148 @@ export namespace JobList {
   }
 }
 
-function span(className: string, text: string): HTMLSpanElement {
-  const node = document.createElement('span');
-  node.className = className;
-  node.textContent = text;
-  return node;
+/**
+ * One job's row (`li[data-job-id]`), made once per job and updated in place.
+ */
+class JobRow {
+  constructor(onCancel: (job: JobModel) => Promise<unknown>) {
+    this._onCancel = onCancel;
+    this.node = element('li', 'jp-QSession-job');
+    this._id = element('span', 'jp-QSession-jobId');
+    this._primitive = element('span', 'jp-QSession-jobPrimitive');
+    this._status = element('span', 'jp-QSession-jobStatus');
+    this._position = element('span', 'jp-QSession-queuePosition');
+    this._times = element('span', 'jp-QSession-jobTimes');
+    this.node.append(
+      this._id,
+      this._primitive,
+      this._status,
+      this._position,
+      this._times
+    );
+  }
+
+  readonly node: HTMLLIElement;
+
+  update(job: JobModel, times: IJobTimes, options: JobList.IUpdateOptions) {
+    const previous = this._job;
+    this._job = job;
+    if (
+      previous !== null &&
+      sameJob(previous, job) &&
+      sameOptions(options, this._options)
+    ) {
+      return;
+    }
+    this._options = options;
+    const node = this.node;
+    node.className = `jp-QSession-job jp-mod-${job.status.toLowerCase()}`;
+    node.dataset.jobId = job.id;
+    setText(this._id, shortId(job.id));
+    this._id.title = job.id;
+    setText(this._primitive, job.primitive ?? '');
+    setText(this._status, job.status);
+    const queued = job.queue_position !== null;
+    setText(this._position, queued ? `#${job.queue_position}` : '');
+    this._position.title = queued
+      ? `Number ${job.queue_position} in the backend's queue`
+      : '';
+    setText(this._times, formatJobTimes(times));
+    this._times.title = [
+      `created ${job.created ?? '-'}`,
+      `started ${job.started ?? '-'}`,
+      `finished ${job.finished ?? '-'}`
+    ].join('\n');
+
+    if (options.showActions && job.status === 'QUEUED') {
+      this._renderCancel(job, options.permission);
+    } else if (this._cancel) {
+      this._cancel.remove();
+      this._cancel = null;
+    }
+  }
+
+  private _renderCancel(job: JobModel, permission: Permission): void {
+    if (!this._cancel) {
+      const button = element(
+        'button',
+        'jp-Button jp-mod-minimal jp-mod-small jp-QSession-cancelJob'
+      );
+      button.type = 'button';
+      button.setAttribute('aria-label', 'Cancel job');
+      button.appendChild(
+        closeIcon.element({ tag: 'span', className: 'jp-QSession-buttonIcon' })
+      );
+      button.addEventListener('click', event => {
+        event.stopPropagation();
+        const current = this._job;
+        if (!current || button.disabled) {
+          return;
+        }
+        button.disabled = true;
+        this._cancelling = true;
+        void this._onCancel(current).finally(() => {
+          this._cancelling = false;
+          button.disabled = !this._options.permission.allowed;
+        });
+      });
+      this.node.appendChild(button);
+      this._cancel = button;
+    }
+    const button = this._cancel;
+    if (permission.allowed) {
+      button.disabled = this._cancelling;
+      button.title = `Cancel job ${job.id}`;
+    } else {
+      button.disabled = true;
+      button.title = permission.reason;
+    }
+  }
+
+  private _onCancel: (job: JobModel) => Promise<unknown>;
+  private _job: JobModel | null = null;
+  private _options: JobList.IUpdateOptions = {
+    showActions: false,
+    permission: { allowed: false, reason: '' }
+  };
+  private _id: HTMLElement;
+  private _primitive: HTMLElement;
+  private _status: HTMLElement;
+  private _position: HTMLElement;
+  private _times: HTMLElement;
+  private _cancel: HTMLButtonElement | null = null;
+  private _cancelling = false;
+}
+
+function sameJob(a: JobModel, b: JobModel): boolean {
+  return (
+    a === b ||
+    (a.id === b.id &&
+      a.status === b.status &&
+      a.primitive === b.primitive &&
+      a.queue_position === b.queue_position &&
+      a.created === b.created &&
+      a.started === b.started &&
+      a.finished === b.finished)
+  );
+}
+
+function sameOptions(
+  a: JobList.IUpdateOptions,
+  b: JobList.IUpdateOptions
+): boolean {
+  const reason = (p: Permission) => (p.allowed ? '' : p.reason);
+  return (
+    a.showActions === b.showActions &&
+    a.permission.allowed === b.permission.allowed &&
+    reason(a.permission) === reason(b.permission)
+  );
 }
 
 /** "14:03:27 → 14:03:30 → 14:03:41": created, started, finished as known. */
-function jobTimes(job: JobModel): string {
-  return [job.created, job.started, job.finished]
-    .filter((t): t is string => t !== null)
+function formatJobTimes(times: IJobTimes): string {
+  return [times.created, times.started, times.finished]
+    .filter((t): t is number => t !== null)
     .map(t => clockTime(t))
     .join(' → ');
 }

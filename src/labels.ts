@@ -1,47 +1,20 @@
-import type { SessionModel } from './models';
+import { ENDED_WORDS } from './models';
+
+import type { EndedReason, SessionModel } from './models';
 
 /**
- * The words the sidebar shows for the session model's values, defined once so
- * that rows, dialogs and notifications say the same thing.
+ * How the sidebar names things that are not the model's vocabulary (the
+ * words of states and end reasons are generated into models.ts as
+ * `STATE_WORDS` and `ENDED_WORDS`), so that rows, dialogs and notifications
+ * say the same thing.
  */
-
-export type SessionState = SessionModel['state'];
-
-export type EndedReason = NonNullable<SessionModel['ended_reason']>;
 
 /**
- * The badge text of a state. The service calls a session that has not run a
- * job yet 'open'; people read that as 'pending' (nothing is reserved yet).
+ * Why a session ended, as the end of a sentence: "Ended: <reason>";
+ * 'ended' while the server has not said why.
  */
-export function stateLabel(state: SessionState): string {
-  switch (state) {
-    case 'open':
-      return 'pending';
-    default:
-      return state;
-  }
-}
-
-/**
- * Why a session ended, as the end of a sentence: "Ended: <reason>".
- */
-export function endedReasonLabel(reason: SessionModel['ended_reason']): string {
-  switch (reason) {
-    case 'closed':
-      return 'closed (its queued jobs ran first)';
-    case 'cancelled':
-      return 'cancelled';
-    case 'max_ttl':
-      return 'reached its max TTL';
-    case 'kernel_shutdown':
-      return 'its kernel shut down';
-    case 'kernel_died':
-      return 'its kernel died';
-    case 'provider_lost':
-      return 'the provider no longer knows it';
-    default:
-      return 'ended';
-  }
+export function endedReasonLabel(reason: EndedReason | null): string {
+  return reason ? ENDED_WORDS[reason] : 'ended';
 }
 
 /**
@@ -60,18 +33,14 @@ export function sessionName(session: SessionModel): string {
 }
 
 /**
- * A wall-clock time in the user's locale, 24-hour, with seconds
- * ("14:03:27"); '' for a missing or unparsable time.
+ * A wall-clock time (ms since the epoch) in the user's locale, 24-hour, with
+ * seconds ("14:03:27"); '' for a missing time.
  */
-export function clockTime(time: string | number | null): string {
+export function clockTime(time: number | null): string {
   if (time === null) {
     return '';
   }
-  const date = new Date(time);
-  if (Number.isNaN(date.getTime())) {
-    return '';
-  }
-  return date.toLocaleTimeString([], {
+  return new Date(time).toLocaleTimeString([], {
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',

@@ -8,9 +8,11 @@ import { Clock, formatCountdown, secondsUntil, Ticker } from './countdown';
 
 import { endedReasonLabel, sessionName } from './labels';
 
-import type { ISessionChange, SessionStore } from './store';
+import type { EndedReason, SessionModel } from './models';
 
-import type { SessionModel } from './models';
+import { DEFAULT_SETTINGS } from './settings';
+
+import type { ISessionChange, SessionStore } from './store';
 
 /**
  * Where notifications go: JupyterLab's Notification API by default.
@@ -29,7 +31,11 @@ const jupyterNotifications: INotify = {
  * Reasons that end a session its user did not ask to end: worth a warning
  * rather than an info.
  */
-const UNEXPECTED_ENDS = new Set(['max_ttl', 'kernel_died', 'provider_lost']);
+const UNEXPECTED_ENDS: ReadonlySet<EndedReason> = new Set<EndedReason>([
+  'max_ttl',
+  'kernel_died',
+  'provider_lost'
+]);
 
 /**
  * Tells the user, once, when a session is about to reach its max TTL and
@@ -46,7 +52,8 @@ export class SessionNotifier implements IDisposable {
     this._store = options.store;
     this._now = options.now ?? Date.now;
     this._notify = options.notify ?? jupyterNotifications;
-    this.warningThreshold = options.warningThreshold ?? 60;
+    this.warningThreshold =
+      options.warningThreshold ?? DEFAULT_SETTINGS.warningThreshold;
     this._store.sessionChanged.connect(this._onSessionChanged, this);
     this._store.changed.connect(this.check, this);
     options.ticker?.ticked.connect(this.check, this);
@@ -72,7 +79,7 @@ export class SessionNotifier implements IDisposable {
       const remaining =
         session.state === 'closed'
           ? null
-          : secondsUntil(session.expires_at, now);
+          : secondsUntil(this._store.times(session.id)?.expiresAt ?? null, now);
       const before = this._lastRemaining.get(session.id);
       if (remaining === null) {
         this._lastRemaining.delete(session.id);
@@ -99,6 +106,7 @@ export class SessionNotifier implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    // Its connections to the store and the ticker, which may live on.
     Signal.disconnectReceiver(this);
   }
 

@@ -8,11 +8,17 @@ import type { Clock } from './countdown';
 
 import { formatCountdown } from './countdown';
 
+import { placeChildren } from './dom';
+
 import { qsessionIcon } from './icons';
 
-import { ISessionGroup, SessionStore } from './store';
+import type { SessionModel } from './models';
 
-import { SessionRow } from './sessionRow';
+import { IRowContext, SessionRow } from './sessionRow';
+
+import { DEFAULT_SETTINGS, IQSessionSettings } from './settings';
+
+import { ISessionGroup, SessionStore, StoreChange } from './store';
 
 /**
  * The DOM id of the sidebar panel; also how the shell and the UI tests find it.
@@ -22,10 +28,10 @@ export const PANEL_ID = 'qsession-panel';
 /**
  * The settings the panel reads (schema/plugin.json).
  */
-export interface IPanelSettings {
-  showEndedSessions: boolean;
-  warningThreshold: number;
-}
+export type IPanelSettings = Pick<
+  IQSessionSettings,
+  'showEndedSessions' | 'warningThreshold'
+>;
 
 /** Stands in until the plugin wires the real API: every action is refused. */
 const noActions: ISessionActions = {
@@ -38,10 +44,12 @@ const noActions: ISessionActions = {
  * The left-sidebar panel listing Qiskit Runtime sessions, grouped by the
  * notebook (kernel) that opened them.
  *
- * One widget, one model: it renders the `SessionStore` on every `changed`
+ * One widget, one model: it renders the `SessionStore` on its `changed`
  * signal, keeping one `SessionRow` per session across renders (so expanded
- * rows and scroll positions survive), and advances countdowns on `tick()`,
- * which the plugin calls from its one 1 s timer.
+ * rows and scroll positions survive). An event about one session updates
+ * that session's row only, unless it moves the row (a new session, a session
+ * that ended or changed kernel). It advances countdowns on `tick()`, which
+ * the plugin calls from its one 1 s timer.
  */
 export class SessionsPanel extends Widget {
   constructor(options: SessionsPanel.IOptions = {}) {
@@ -56,8 +64,8 @@ export class SessionsPanel extends Widget {
     this._now = options.now ?? Date.now;
     this._retryAt = options.retryAt ?? (() => null);
     this._settings = {
-      showEndedSessions: true,
-      warningThreshold: 60,
+      showEndedSessions: DEFAULT_SETTINGS.showEndedSessions,
+      warningThreshold: DEFAULT_SETTINGS.warningThreshold,
       ...options.settings
     };
 
@@ -93,7 +101,7 @@ export class SessionsPanel extends Widget {
       this._empty,
       this._list
     );
-    this.store.changed.connect(this._render, this);
+    this.store.changed.connect(this._onChanged, this);
     this._render();
   }
 
@@ -132,7 +140,7 @@ export class SessionsPanel extends Widget {
     if (this.isDisposed) {
       return;
     }
-    this.store.changed.disconnect(this._render, this);
+    this.store.changed.disconnect(this._onChanged, this);
     this._rows.clear();
     super.dispose();
   }
@@ -145,6 +153,44 @@ export class SessionsPanel extends Widget {
   /** Attached and visible, or not attached at all (tests render detached). */
   private _isShown(): boolean {
     return !this.isAttached || this.isVisible;
+  }
+
+  private _onChanged(_: SessionStore, change: StoreChange): void {
+    if (change === null || !this._renderSession(change)) {
+      this._render();
+    }
+  }
+
+  /**
+   * Update the row of the session `sessionId` alone.
+   *
+   * @returns false when the change moves the row (or adds one), and the
+   *   caller must render the list
+   */
+  private _renderSession(sessionId: string): boolean {
+    const session = this.store.get(sessionId);
+    const times = this.store.times(sessionId);
+    const row = this._rows.get(sessionId);
+    if (!session || !times || !row) {
+      return false;
+    }
+    const before = row.session;
+    const ended = (s: SessionModel) => s.state === 'closed';
+    if (
+      before.kernel_id !== session.kernel_id ||
+      ended(before) !== ended(session)
+    ) {
+      return false;
+    }
+    row.update(session, times, this._rowContext(session));
+    return true;
+  }
+
+  private _rowContext(session: SessionModel): IRowContext {
+    return {
+      permission: this.store.permission(session),
+      warningThreshold: this._settings.warningThreshold
+    };
   }
 
   private _render(): void {
@@ -225,18 +271,16 @@ export class SessionsPanel extends Widget {
       const list = node.querySelector('.jp-QSession-sessions') as HTMLElement;
       const rows = group.sessions.map(session => {
         seen.add(session.id);
+        const times = this.store.times(session.id)!;
         let row = this._rows.get(session.id);
         if (!row) {
-          row = new SessionRow(session, {
+          row = new SessionRow(session, times, {
             actions: this._actions,
             now: this._now
           });
           this._rows.set(session.id, row);
         }
-        row.update(session, {
-          permission: this.store.permission(session),
-          warningThreshold: this._settings.warningThreshold
-        });
+        row.update(session, times, this._rowContext(session));
         return row.node;
       });
       placeChildren(list, rows);
@@ -298,20 +342,5 @@ export namespace SessionsPanel {
     /** When the event stream retries next, for the "Reconnecting in" message. */
     retryAt?: () => number | null;
     settings?: Partial<IPanelSettings>;
-  }
-}
-
-/**
- * Make `parent`'s children exactly `children`, in order, moving only the
- * nodes that are out of place (moving a node resets its scroll position).
- */
-function placeChildren(parent: HTMLElement, children: HTMLElement[]): void {
-  children.forEach((child, index) => {
-    if (parent.children[index] !== child) {
-      parent.insertBefore(child, parent.children[index] ?? null);
-    }
-  });
-  while (parent.children.length > children.length) {
-    parent.lastElementChild!.remove();
   }
 }

@@ -10,15 +10,28 @@ import type { ISessionActions } from './actions';
 
 import { Clock, formatCountdown, formatUsage, secondsUntil } from './countdown';
 
+import { element, setText } from './dom';
+
 import { JobList } from './jobList';
 
-import { clockTime, endedReasonLabel, stateLabel } from './labels';
+import { clockTime, endedReasonLabel } from './labels';
 
-import type { Permission } from './store';
+import { STATE_WORDS } from './models';
 
 import type { SessionModel } from './models';
 
-import { patchTimeline, renderTimeline, sessionTimeline } from './timeline';
+import { DEFAULT_SETTINGS } from './settings';
+
+import type { Permission } from './store';
+
+import {
+  patchTimeline,
+  renderTimeline,
+  sessionTimeline,
+  TIMELINE_MAX_JOBS
+} from './timeline';
+
+import type { ISessionTimes } from './times';
 
 /**
  * What a row needs besides its session.
@@ -37,13 +50,19 @@ export interface IRowContext {
  *
  * `update` is called on every event for this session and re-reads all of it,
  * so countdowns resync to the server's times; `tick` only advances the
- * countdowns (and the timeline's right edge) with the clock.
+ * countdowns (and the timeline's right edge) with the clock, from the times
+ * the store parsed when the session arrived.
  */
 export class SessionRow {
-  constructor(session: SessionModel, options: SessionRow.IOptions) {
+  constructor(
+    session: SessionModel,
+    times: ISessionTimes,
+    options: SessionRow.IOptions
+  ) {
     this._actions = options.actions;
     this._now = options.now;
     this._session = session;
+    this._times = times;
 
     const node = (this.node = document.createElement('li'));
     node.className = 'jp-QSession-session';
@@ -121,7 +140,11 @@ export class SessionRow {
     this._renderExpanded();
   }
 
-  update(session: SessionModel, context: IRowContext): void {
+  update(
+    session: SessionModel,
+    times: ISessionTimes,
+    context: IRowContext
+  ): void {
     // The store replaces a session's object only when an event changed it,
     // so an unchanged object with the same context has nothing new to show.
     if (
@@ -133,24 +156,28 @@ export class SessionRow {
     }
     this._rendered = true;
     this._session = session;
+    this._times = times;
     this._context = context;
     const closed = session.state === 'closed';
 
     this.node.dataset.state = session.state;
     this.node.classList.toggle('jp-mod-closed', closed);
     this._header.title = `Session ${session.id}\nOwner: ${session.owner}\nProvider: ${session.provider}`;
-    this._backend.textContent = session.backend;
-    this._mode.textContent = session.mode;
-    this._badge.textContent = stateLabel(session.state);
+    setText(this._backend, session.backend);
+    setText(this._mode, session.mode);
+    setText(this._badge, STATE_WORDS[session.state]);
     this._badge.className = `jp-QSession-badge jp-mod-${session.state}`;
-    this._usage.textContent = `QPU ${formatUsage(session.usage_seconds)}`;
+    setText(this._usage, `QPU ${formatUsage(session.usage_seconds)}`);
     this._usage.title = 'QPU time used so far';
 
     this._ended.hidden = !closed;
-    this._ended.textContent = closed
-      ? `Ended: ${endedReasonLabel(session.ended_reason)}` +
-        (session.closed_at ? ` at ${clockTime(session.closed_at)}` : '')
-      : '';
+    setText(
+      this._ended,
+      closed
+        ? `Ended: ${endedReasonLabel(session.ended_reason)}` +
+            (times.closedAt !== null ? ` at ${clockTime(times.closedAt)}` : '')
+        : ''
+    );
 
     this._actionsBar.hidden = closed;
     const { permission } = context;
@@ -173,7 +200,10 @@ export class SessionRow {
       'Cancel queued jobs and end the session now; a running job finishes'
     );
 
-    this._jobs.update(session.jobs, { showActions: !closed, permission });
+    this._jobs.update(session.jobs, times.jobs, {
+      showActions: !closed,
+      permission
+    });
     this.tick();
   }
 
@@ -182,13 +212,14 @@ export class SessionRow {
    */
   tick(): void {
     const session = this._session;
+    const times = this._times;
     const now = this._now();
     const closed = session.state === 'closed';
 
     this._maxTtlBox.hidden =
-      closed || (!session.expires_at && session.max_time === null);
+      closed || (times.expiresAt === null && session.max_time === null);
     if (!this._maxTtlBox.hidden) {
-      const left = secondsUntil(session.expires_at, now);
+      const left = secondsUntil(times.expiresAt, now);
       setCountdown(
         this._maxTtl,
         left,
@@ -198,25 +229,31 @@ export class SessionRow {
       this._maxTtl.title =
         left === null
           ? 'The max TTL starts counting when the first job starts'
-          : `Max TTL: the session ends at ${clockTime(session.expires_at)}`;
+          : `Max TTL: the session ends at ${clockTime(times.expiresAt)}`;
     }
 
     this._interactiveBox.hidden =
       session.state !== 'active' ||
-      (!session.interactive_expires_at && session.interactive_timeout === null);
+      (times.interactiveExpiresAt === null &&
+        session.interactive_timeout === null);
     if (!this._interactiveBox.hidden) {
-      const left = secondsUntil(session.interactive_expires_at, now);
+      const left = secondsUntil(times.interactiveExpiresAt, now);
       setCountdown(this._interactiveTtl, left, session.interactive_timeout, 0);
       this._interactiveTtl.title =
         left === null
           ? 'Interactive TTL: paused while a job is queued or running'
           : `Interactive TTL: the session turns inactive at ${clockTime(
-              session.interactive_expires_at
+              times.interactiveExpiresAt
             )} unless a job comes`;
     }
 
     if (this._expanded) {
-      const timeline = sessionTimeline(session, now);
+      const timeline = sessionTimeline(
+        session,
+        now,
+        TIMELINE_MAX_JOBS,
+        this._times
+      );
       const shown = this._timelineBox.firstElementChild as HTMLElement | null;
       if (!shown || !patchTimeline(shown, timeline)) {
         this._timelineBox.replaceChildren(renderTimeline(timeline));
@@ -255,16 +292,17 @@ export class SessionRow {
       button.classList.remove('jp-mod-busy');
       // Re-derive from the current state rather than blindly re-enabling.
       this._rendered = false;
-      this.update(this._session, this._context);
+      this.update(this._session, this._times, this._context);
     });
   }
 
   private _actions: ISessionActions;
   private _now: Clock;
   private _session: SessionModel;
+  private _times: ISessionTimes;
   private _context: IRowContext = {
     permission: { allowed: false, reason: '' },
-    warningThreshold: 60
+    warningThreshold: DEFAULT_SETTINGS.warningThreshold
   };
   private _expanded = false;
   private _rendered = false;
@@ -300,12 +338,6 @@ function sameContext(a: IRowContext, b: IRowContext): boolean {
     a.permission.allowed === b.permission.allowed &&
     reason(a.permission) === reason(b.permission)
   );
-}
-
-function element(tag: string, className: string): HTMLElement {
-  const node = document.createElement(tag);
-  node.className = className;
-  return node;
 }
 
 function countdownBox(label: string): HTMLElement {

@@ -1,7 +1,9 @@
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 
+import schema from '../schema/plugin.json';
+
 /**
- * The user settings of the sidebar; the defaults match schema/plugin.json.
+ * The user settings of the sidebar, as schema/plugin.json declares them.
  */
 export interface IQSessionSettings {
   /** Ask before closing or cancelling a session or a job. */
@@ -12,30 +14,37 @@ export interface IQSessionSettings {
   showEndedSessions: boolean;
 }
 
-export const DEFAULT_SETTINGS: IQSessionSettings = {
-  confirmActions: true,
-  warningThreshold: 60,
-  showEndedSessions: true
-};
+const { properties } = schema;
 
 /**
- * The settings from the registry's composite, with defaults for anything
+ * The defaults, read from schema/plugin.json (the one place they are
+ * written; the setting registry shows the same file to the user).
+ */
+export const DEFAULT_SETTINGS: Readonly<IQSessionSettings> = Object.freeze({
+  confirmActions: properties.confirmActions.default,
+  warningThreshold: properties.warningThreshold.default,
+  showEndedSessions: properties.showEndedSessions.default
+});
+
+/**
+ * The settings from the registry's composite, with the defaults for anything
  * missing or of the wrong type.
  */
 export function readSettings(
   settings: Pick<ISettingRegistry.ISettings, 'composite'> | null
 ): IQSessionSettings {
   const composite = (settings?.composite ?? {}) as Record<string, unknown>;
-  const bool = (key: keyof IQSessionSettings): boolean =>
-    typeof composite[key] === 'boolean'
-      ? (composite[key] as boolean)
-      : (DEFAULT_SETTINGS[key] as boolean);
+  const bool = (key: 'confirmActions' | 'showEndedSessions'): boolean => {
+    const value = composite[key];
+    return typeof value === 'boolean' ? value : DEFAULT_SETTINGS[key];
+  };
   const threshold = composite.warningThreshold;
   return {
     confirmActions: bool('confirmActions'),
     showEndedSessions: bool('showEndedSessions'),
     warningThreshold:
-      typeof threshold === 'number' && threshold >= 0
+      typeof threshold === 'number' &&
+      threshold >= properties.warningThreshold.minimum
         ? threshold
         : DEFAULT_SETTINGS.warningThreshold
   };

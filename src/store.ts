@@ -1,15 +1,14 @@
+import { IDisposable } from '@lumino/disposable';
+
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ConnectionStatus } from './events';
 
-import type {
-  JobModel,
-  ServerInfo,
-  SessionEvent,
-  SessionModel
-} from './models';
+import type { ServerInfo, SessionEvent, SessionModel } from './models';
 
 import { shortId } from './labels';
+
+import { ISessionTimes, sessionTimes } from './times';
 
 /**
  * The notebook (or console) a kernel belongs to, from Jupyter's sessions API.
@@ -32,7 +31,7 @@ export interface ISessionGroup {
   label: string;
   /** Longer description for the tooltip. */
   title: string;
-  /** Live sessions first, then newest registered first. */
+  /** Live sessions first, each part in the server's order (newest registered first). */
   sessions: SessionModel[];
 }
 
@@ -46,9 +45,14 @@ export interface ISessionChange {
   previous: SessionModel | null;
   current: SessionModel;
   live: boolean;
-  /** Field names the server says changed; empty for snapshots. */
-  changes: string[];
 }
+
+/**
+ * What a `changed` signal covers: the id of the one session an event
+ * replaced or added, or null when anything may have changed (a snapshot, the
+ * server info, kernel names, the connection, a problem).
+ */
+export type StoreChange = string | null;
 
 /**
  * Whether the user may close or cancel a session, and if not, why (the
@@ -57,14 +61,16 @@ export interface ISessionChange {
 export type Permission = { allowed: true } | { allowed: false; reason: string };
 
 /**
- * The one model of the sidebar: the sessions the event stream reported, what
- * the server says the user may do, the names of the kernels, and the state of
- * the connection. It holds no timers and reads no clock; views derive
- * countdowns from its absolute times.
+ * The one model of the sidebar: the sessions the event stream reported (in
+ * the server's order, newest registered first; each session's jobs as the
+ * server sorted them, newest first), what the server says the user may do,
+ * the names of the kernels, and the state of the connection. It holds no
+ * timers and reads no clock; it parses each session's times once, on
+ * arrival (`times`), and views derive countdowns from them.
  */
-export class SessionStore {
-  /** Emitted after any change, once per event. */
-  get changed(): ISignal<this, void> {
+export class SessionStore implements IDisposable {
+  /** Emitted after any change, once per event, with what it covers. */
+  get changed(): ISignal<this, StoreChange> {
     return this._changed;
   }
 
@@ -79,7 +85,7 @@ export class SessionStore {
 
   set info(info: ServerInfo | null) {
     this._info = info;
-    this._changed.emit();
+    this._changed.emit(null);
   }
 
   get connection(): ConnectionStatus {
@@ -91,7 +97,7 @@ export class SessionStore {
       return;
     }
     this._connection = status;
-    this._changed.emit();
+    this._changed.emit(null);
   }
 
   /**
@@ -108,7 +114,7 @@ export class SessionStore {
       return;
     }
     this._problem = problem;
-    this._changed.emit();
+    this._changed.emit(null);
   }
 
   /**
@@ -124,11 +130,20 @@ export class SessionStore {
     return this._hasSnapshot;
   }
 
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
   get(sessionId: string): SessionModel | undefined {
     return this._sessions.get(sessionId);
   }
 
-  /** Every session, in no particular order. */
+  /** A session's times, parsed when it arrived. */
+  times(sessionId: string): ISessionTimes | undefined {
+    return this._times.get(sessionId);
+  }
+
+  /** Every session, in the server's order (newest registered first). */
   sessions(): SessionModel[] {
     return Array.from(this._sessions.values());
   }
@@ -142,34 +157,43 @@ export class SessionStore {
     if (event.type === 'snapshot') {
       this.applySnapshot(event.sessions ?? []);
     } else if (event.type === 'session' && event.session) {
-      this.applySession(event.session, event.changes ?? []);
+      this.applySession(event.session);
     }
   }
 
   applySnapshot(sessions: SessionModel[]): void {
     const previous = this._sessions;
     this._sessions = new Map();
+    this._times = new Map();
     for (const session of sessions) {
-      this._sessions.set(session.id, normalize(session));
+      this._sessions.set(session.id, session);
+      this._times.set(session.id, sessionTimes(session));
     }
     this._hasSnapshot = true;
     for (const current of this._sessions.values()) {
       this._sessionChanged.emit({
         previous: previous.get(current.id) ?? null,
         current,
-        live: false,
-        changes: []
+        live: false
       });
     }
-    this._changed.emit();
+    this._changed.emit(null);
   }
 
-  applySession(session: SessionModel, changes: string[] = []): void {
-    const current = normalize(session);
-    const previous = this._sessions.get(current.id) ?? null;
-    this._sessions.set(current.id, current);
-    this._sessionChanged.emit({ previous, current, live: true, changes });
-    this._changed.emit();
+  /**
+   * Replace a known session where it is, or put a new one first (it is the
+   * newest registered, where the server's order has it).
+   */
+  applySession(session: SessionModel): void {
+    const previous = this._sessions.get(session.id) ?? null;
+    if (previous) {
+      this._sessions.set(session.id, session);
+    } else {
+      this._sessions = new Map([[session.id, session], ...this._sessions]);
+    }
+    this._times.set(session.id, sessionTimes(session));
+    this._sessionChanged.emit({ previous, current: session, live: true });
+    this._changed.emit(session.id);
   }
 
   /**
@@ -177,7 +201,7 @@ export class SessionStore {
    */
   setKernelNames(names: Map<string, IKernelName>): void {
     this._kernelNames = new Map(names);
-    this._changed.emit();
+    this._changed.emit(null);
   }
 
   kernelName(kernelId: string | null): IKernelName {
@@ -197,8 +221,9 @@ export class SessionStore {
    *
    * Groups with a live (not closed) session come first, then by name, with
    * 'No kernel' last among its peers; within a group, live sessions first,
-   * then the newest registered first. With `showEnded` false closed sessions
-   * and the groups they leave empty are dropped.
+   * each part in the server's order (newest registered first). With
+   * `showEnded` false closed sessions and the groups they leave empty are
+   * dropped.
    */
   groups(options: { showEnded?: boolean } = {}): ISessionGroup[] {
     const showEnded = options.showEnded ?? true;
@@ -221,7 +246,7 @@ export class SessionStore {
         kernelId,
         label: name.name,
         title: name.path,
-        sessions: sessions.sort(compareSessions)
+        sessions: liveFirst(sessions)
       });
     }
     return groups.sort(compareGroups);
@@ -255,42 +280,32 @@ export class SessionStore {
     return { allowed: true };
   }
 
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    Signal.clearData(this);
+  }
+
   private _sessions = new Map<string, SessionModel>();
+  private _times = new Map<string, ISessionTimes>();
   private _kernelNames = new Map<string, IKernelName>();
   private _info: ServerInfo | null = null;
   private _connection: ConnectionStatus = 'connecting';
   private _problem: string | null = null;
   private _hasSnapshot = false;
-  private _changed = new Signal<this, void>(this);
+  private _isDisposed = false;
+  private _changed = new Signal<this, StoreChange>(this);
   private _sessionChanged = new Signal<this, ISessionChange>(this);
 }
 
-/**
- * A copy of the session with its jobs newest first (the server sends them
- * so; sorting again costs little and makes the order a rule of this model).
- */
-function normalize(session: SessionModel): SessionModel {
-  return { ...session, jobs: [...(session.jobs ?? [])].sort(compareJobs) };
-}
-
-function time(iso: string | null | undefined): number {
-  const t = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(t) ? -Infinity : t;
-}
-
-/** Newest created first; jobs without a creation time last; then by id. */
-export function compareJobs(a: JobModel, b: JobModel): number {
-  return time(b.created) - time(a.created) || a.id.localeCompare(b.id);
-}
-
-/** Live before closed, then newest registered first, then by id. */
-export function compareSessions(a: SessionModel, b: SessionModel): number {
-  const live = Number(a.state === 'closed') - Number(b.state === 'closed');
-  return (
-    live ||
-    time(b.registered_at) - time(a.registered_at) ||
-    a.id.localeCompare(b.id)
-  );
+/** Live sessions, then closed ones, each in the order given. */
+function liveFirst(sessions: SessionModel[]): SessionModel[] {
+  return [
+    ...sessions.filter(s => s.state !== 'closed'),
+    ...sessions.filter(s => s.state === 'closed')
+  ];
 }
 
 function compareGroups(a: ISessionGroup, b: ISessionGroup): number {

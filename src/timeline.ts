@@ -2,12 +2,16 @@ import { formatCountdown } from './countdown';
 
 import { clockTime, shortId } from './labels';
 
-import type { JobModel, SessionModel } from './models';
+import { FINAL_JOB_STATUSES } from './models';
+
+import type { JobModel, SessionModel, SessionState } from './models';
+
+import { ISessionTimes, jobTimes, sessionTimes } from './times';
 
 /**
  * What a bar of the timeline stands for:
- * - session lane: `pending` (registered, no job started yet), `active`
- *   (QPU reserved), `inactive` (interactive TTL passed);
+ * - session lane: `pending` (open: no job has run yet), `active` (QPU
+ *   reserved), `inactive` (interactive TTL passed);
  * - job lanes: `queued` (created -> started), `running` (started -> finished).
  */
 export type SpanKind = 'pending' | 'active' | 'inactive' | 'queued' | 'running';
@@ -40,69 +44,72 @@ export interface ITimeline {
 /** How many job lanes a timeline shows at most. */
 export const TIMELINE_MAX_JOBS = 20;
 
-function ms(iso: string | null | undefined): number | null {
-  if (!iso) {
-    return null;
-  }
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? null : t;
-}
+/** The bar of each state the service reports; a closed session has none. */
+const STATE_SPAN: Record<SessionState, SpanKind | null> = {
+  open: 'pending',
+  active: 'active',
+  inactive: 'inactive',
+  closed: null
+};
 
 function isPending(job: JobModel): boolean {
-  return job.status === 'QUEUED' || job.status === 'RUNNING';
+  return !FINAL_JOB_STATUSES.includes(job.status);
 }
 
 /**
- * When the session turned inactive, inferred from the service's rule: an
- * active session with no pending job turns inactive `interactive_timeout`
- * seconds after its last job finished. The model has no field for it, so
- * this is an estimate; null when the rule does not apply before `end`.
+ * When the session last turned inactive at or before `end`, as the service
+ * says (its transitions); null when it did not, or the server sent no
+ * transitions. Nothing is inferred from TTLs: the service knows.
  */
 export function inactiveSince(
   session: SessionModel,
-  end: number
+  end: number,
+  times: ISessionTimes = sessionTimes(session)
 ): number | null {
-  if (session.jobs.some(isPending)) {
-    return null;
+  let since: number | null = null;
+  for (const transition of times.transitions) {
+    if (transition.at <= end && transition.state === 'inactive') {
+      since = transition.at;
+    }
   }
-  const finished = session.jobs
-    .map(job => ms(job.finished))
-    .filter((t): t is number => t !== null);
-  if (finished.length === 0) {
-    return null;
-  }
-  const lastFinished = Math.max(...finished);
-  if (session.interactive_timeout === null) {
-    return session.state === 'inactive' ? lastFinished : null;
-  }
-  const since = lastFinished + session.interactive_timeout * 1000;
-  return since < end ? since : null;
+  return since;
 }
 
-function sessionSpans(session: SessionModel, end: number): ISpan[] {
-  const registered = ms(session.registered_at) ?? end;
-  const started = ms(session.started_at) ?? ms(session.activated_at);
-  if (started === null) {
-    return [{ kind: 'pending', from: registered, to: end }];
+/**
+ * The session lane: one bar per state the service says the session was in,
+ * up to `end`. A session stored before the service's transitions were kept
+ * has none: then it is pending from its registration to its start, then
+ * active.
+ */
+function sessionSpans(times: ISessionTimes, end: number): ISpan[] {
+  const transitions = times.transitions;
+  if (transitions.length === 0) {
+    const registered = times.registeredAt ?? end;
+    const started = times.startedAt ?? times.activatedAt;
+    if (started === null) {
+      return [{ kind: 'pending', from: registered, to: end }];
+    }
+    const spans: ISpan[] = [];
+    if (started > registered) {
+      spans.push({ kind: 'pending', from: registered, to: started });
+    }
+    spans.push({ kind: 'active', from: started, to: end });
+    return spans;
   }
   const spans: ISpan[] = [];
-  if (started > registered) {
-    spans.push({ kind: 'pending', from: registered, to: started });
-  }
-  const idle = inactiveSince(session, end);
-  const goneIdle =
-    idle !== null && idle > started && session.state !== 'active';
-  spans.push({ kind: 'active', from: started, to: goneIdle ? idle : end });
-  if (goneIdle) {
-    spans.push({ kind: 'inactive', from: idle, to: end });
-  }
+  transitions.forEach((transition, i) => {
+    const kind = STATE_SPAN[transition.state];
+    const to = Math.min(transitions[i + 1]?.at ?? end, end);
+    if (kind !== null && to > transition.at) {
+      spans.push({ kind, from: transition.at, to });
+    }
+  });
   return spans;
 }
 
-function jobSpans(job: JobModel, end: number): ISpan[] {
-  const created = ms(job.created);
-  const started = ms(job.started);
-  const finished = ms(job.finished);
+function jobSpans(job: JobModel, times: ISessionTimes, end: number): ISpan[] {
+  const { created, started, finished } =
+    times.jobs.get(job.id) ?? jobTimes(job);
   const spans: ISpan[] = [];
   if (created !== null) {
     // A job cancelled in the queue never starts: its queue span ends when it finished.
@@ -116,23 +123,25 @@ function jobSpans(job: JobModel, end: number): ISpan[] {
 }
 
 /**
- * The timeline of a session at `now`: pure data, for `renderTimeline` and tests.
+ * The timeline of a session at `now`: pure data, for `renderTimeline` and
+ * tests. Pass the `times` the store parsed, so that a tick parses nothing.
  */
 export function sessionTimeline(
   session: SessionModel,
   now: number,
-  maxJobs = TIMELINE_MAX_JOBS
+  maxJobs = TIMELINE_MAX_JOBS,
+  times: ISessionTimes = sessionTimes(session)
 ): ITimeline {
-  const end = ms(session.closed_at) ?? now;
+  const end = times.closedAt ?? now;
   const jobs = session.jobs.slice(0, maxJobs);
   const lanes: ILane[] = [
-    { key: 'session', label: 'session', spans: sessionSpans(session, end) }
+    { key: 'session', label: 'session', spans: sessionSpans(times, end) }
   ];
   for (const job of jobs) {
     lanes.push({
       key: job.id,
       label: shortId(job.id),
-      spans: jobSpans(job, end)
+      spans: jobSpans(job, times, end)
     });
   }
   let start = end;

@@ -6,6 +6,8 @@ import {
   Ticker
 } from '../countdown';
 
+import { epochMs } from '../times';
+
 import { at, T0 } from './fixtures';
 
 describe('formatCountdown', () => {
@@ -36,32 +38,32 @@ describe('formatCountdown', () => {
 
 describe('secondsUntil with an injected clock', () => {
   it('counts whole seconds down to the deadline', () => {
-    expect(secondsUntil(at(90), T0)).toBe(90);
-    expect(secondsUntil(at(90), T0 + 30_000)).toBe(60);
+    expect(secondsUntil(epochMs(at(90)), T0)).toBe(90);
+    expect(secondsUntil(epochMs(at(90)), T0 + 30_000)).toBe(60);
   });
 
   it('rounds up: 59.5 s left reads as 60', () => {
-    expect(secondsUntil(at(60), T0 + 500)).toBe(60);
+    expect(secondsUntil(epochMs(at(60)), T0 + 500)).toBe(60);
   });
 
   it('is 0 at and after the deadline, so the session reads as expired', () => {
-    expect(secondsUntil(at(60), T0 + 60_000)).toBe(0);
-    expect(secondsUntil(at(60), T0 + 3_600_000)).toBe(0);
-    expect(isExpired(at(60), T0 + 60_000)).toBe(true);
-    expect(isExpired(at(60), T0 + 59_000)).toBe(false);
+    expect(secondsUntil(epochMs(at(60)), T0 + 60_000)).toBe(0);
+    expect(secondsUntil(epochMs(at(60)), T0 + 3_600_000)).toBe(0);
+    expect(isExpired(epochMs(at(60)), T0 + 60_000)).toBe(true);
+    expect(isExpired(epochMs(at(60)), T0 + 59_000)).toBe(false);
   });
 
   it('has no countdown without a deadline', () => {
     expect(secondsUntil(null, T0)).toBeNull();
-    expect(secondsUntil('not a time', T0)).toBeNull();
+    expect(secondsUntil(epochMs('not a time'), T0)).toBeNull();
     expect(isExpired(null, T0)).toBe(false);
   });
 
   it('resyncs when the server moves the deadline', () => {
     const now = T0 + 10_000;
-    expect(formatCountdown(secondsUntil(at(60), now)!)).toBe('0:50');
+    expect(formatCountdown(secondsUntil(epochMs(at(60)), now)!)).toBe('0:50');
     // An event arrives with interactive_expires_at pushed back by a new job.
-    expect(formatCountdown(secondsUntil(at(120), now)!)).toBe('1:50');
+    expect(formatCountdown(secondsUntil(epochMs(at(120)), now)!)).toBe('1:50');
   });
 });
 

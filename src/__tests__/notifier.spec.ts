@@ -42,8 +42,7 @@ describe('SessionNotifier: ended sessions', () => {
         id: 'abc',
         state: 'closed',
         ended_reason: 'cancelled'
-      }),
-      changes: ['state', 'ended_reason']
+      })
     });
 
     expect(info).toEqual(['Session abc on fake_brisbane ended: cancelled.']);

@@ -239,14 +239,6 @@ describe('SessionsPanel', () => {
       makeSession({
         jobs: [
           makeJob({
-            id: 'old',
-            status: 'DONE',
-            created: at(1),
-            started: at(2),
-            finished: at(3),
-            queue_position: null
-          }),
-          makeJob({
             id: 'new',
             status: 'QUEUED',
             created: at(9),
@@ -257,6 +249,14 @@ describe('SessionsPanel', () => {
             status: 'RUNNING',
             created: at(5),
             started: at(6),
+            queue_position: null
+          }),
+          makeJob({
+            id: 'old',
+            status: 'DONE',
+            created: at(1),
+            started: at(2),
+            finished: at(3),
             queue_position: null
           })
         ]
@@ -285,7 +285,8 @@ describe('SessionsPanel', () => {
 
   it('renders only a window of the jobs past 100 rows', () => {
     const { store, panel, $, $$ } = setup();
-    const jobs = Array.from({ length: 500 }, (_, i) =>
+    // Newest first, as the server sends them.
+    const jobs = Array.from({ length: 500 }, (_, k) => 499 - k).map(i =>
       makeJob({
         id: `job-${String(i).padStart(3, '0')}`,
         created: at(i),

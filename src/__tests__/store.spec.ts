@@ -42,13 +42,11 @@ describe('SessionStore: events', () => {
         id: 'a',
         state: 'inactive',
         interactive_expires_at: null
-      }),
-      changes: ['state', 'interactive_expires_at']
+      })
     });
     store.applyEvent({
       type: 'session',
-      session: makeSession({ id: 'b', state: 'open' }),
-      changes: []
+      session: makeSession({ id: 'b', state: 'open' })
     });
 
     expect(store.get('a')!.state).toBe('inactive');
@@ -69,8 +67,7 @@ describe('SessionStore: events', () => {
         state: 'closed',
         closed_at: at(100),
         ended_reason: 'max_ttl'
-      }),
-      changes: ['state', 'closed_at', 'ended_reason']
+      })
     });
 
     expect(store.get('a')).toMatchObject({
@@ -96,8 +93,7 @@ describe('SessionStore: events', () => {
         id: 'a',
         state: 'closed',
         ended_reason: 'closed'
-      }),
-      changes: ['state']
+      })
     });
 
     expect(
@@ -106,19 +102,18 @@ describe('SessionStore: events', () => {
       ['a', false, null],
       ['a', true, 'active']
     ]);
-    expect(seen[1].changes).toEqual(['state']);
     expect(changed).toHaveBeenCalledTimes(2);
   });
 
-  it("orders each session's jobs newest first", () => {
+  it("keeps each session's jobs newest first, as the server sorted them", () => {
     const store = new SessionStore();
     store.applySession(
       makeSession({
         jobs: [
-          makeJob({ id: 'j1', created: at(1) }),
           makeJob({ id: 'j3', created: at(3) }),
-          makeJob({ id: 'jx', created: null }),
-          makeJob({ id: 'j2', created: at(2) })
+          makeJob({ id: 'j2', created: at(2) }),
+          makeJob({ id: 'j1', created: at(1) }),
+          makeJob({ id: 'jx', created: null })
         ]
       })
     );
@@ -149,9 +144,9 @@ describe('SessionStore: grouping and ordering', () => {
 
   it('groups sessions by kernel, named after the notebook', () => {
     const store = storeWith(
+      makeSession({ id: 'c', kernel_id: 'k-bell', registered_at: at(5) }),
       makeSession({ id: 'a', kernel_id: 'k-bell' }),
-      makeSession({ id: 'b', kernel_id: 'k-analysis' }),
-      makeSession({ id: 'c', kernel_id: 'k-bell', registered_at: at(5) })
+      makeSession({ id: 'b', kernel_id: 'k-analysis' })
     );
 
     const groups = store.groups();
@@ -177,9 +172,9 @@ describe('SessionStore: grouping and ordering', () => {
 
   it('lists live sessions before ended ones, newest registered first', () => {
     const store = storeWith(
-      makeSession({ id: 'old-live', registered_at: at(1) }),
       makeSession({ id: 'new-closed', registered_at: at(9), state: 'closed' }),
-      makeSession({ id: 'new-live', registered_at: at(5), state: 'open' })
+      makeSession({ id: 'new-live', registered_at: at(5), state: 'open' }),
+      makeSession({ id: 'old-live', registered_at: at(1) })
     );
 
     expect(ids(store)).toEqual([['new-live', 'old-live', 'new-closed']]);

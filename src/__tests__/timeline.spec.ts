@@ -67,6 +67,12 @@ describe('sessionTimeline', () => {
       started_at: at(0),
       interactive_timeout: 60,
       closed_at: at(200),
+      transitions: [
+        { state: 'open', at: at(0) },
+        { state: 'active', at: at(0) },
+        { state: 'inactive', at: at(80) },
+        { state: 'closed', at: at(200) }
+      ],
       jobs: [
         makeJob({
           status: 'DONE',

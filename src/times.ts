@@ -1,0 +1,72 @@
+import type { JobModel, SessionModel, SessionState } from './models';
+
+/**
+ * The server's ISO times as milliseconds since the epoch, read once when a
+ * session arrives (`SessionStore` does it), so that the 1 s ticks of
+ * countdowns, the timeline and the notifier compare numbers and never parse.
+ * This is the only module of the sidebar that parses a time.
+ */
+
+/** ms since the epoch of an ISO time; null for a missing or unparsable one. */
+export function epochMs(iso: string | null | undefined): number | null {
+  if (!iso) {
+    return null;
+  }
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** A state the session entered, at ms since the epoch. */
+export interface ITimedTransition {
+  readonly state: SessionState;
+  readonly at: number;
+}
+
+/** A job's times, in ms since the epoch. */
+export interface IJobTimes {
+  readonly created: number | null;
+  readonly started: number | null;
+  readonly finished: number | null;
+}
+
+/** A session's times, in ms since the epoch (the model's fields of the same names). */
+export interface ISessionTimes {
+  readonly registeredAt: number | null;
+  readonly startedAt: number | null;
+  readonly activatedAt: number | null;
+  readonly expiresAt: number | null;
+  readonly interactiveExpiresAt: number | null;
+  readonly closedAt: number | null;
+  /** The service's transitions, oldest first (unparsable ones left out). */
+  readonly transitions: ReadonlyArray<ITimedTransition>;
+  /** By job id. */
+  readonly jobs: ReadonlyMap<string, IJobTimes>;
+}
+
+export function jobTimes(job: JobModel): IJobTimes {
+  return {
+    created: epochMs(job.created),
+    started: epochMs(job.started),
+    finished: epochMs(job.finished)
+  };
+}
+
+export function sessionTimes(session: SessionModel): ISessionTimes {
+  const transitions: ITimedTransition[] = [];
+  for (const transition of session.transitions ?? []) {
+    const at = epochMs(transition.at);
+    if (at !== null) {
+      transitions.push({ state: transition.state, at });
+    }
+  }
+  return {
+    registeredAt: epochMs(session.registered_at),
+    startedAt: epochMs(session.started_at),
+    activatedAt: epochMs(session.activated_at),
+    expiresAt: epochMs(session.expires_at),
+    interactiveExpiresAt: epochMs(session.interactive_expires_at),
+    closedAt: epochMs(session.closed_at),
+    transitions,
+    jobs: new Map(session.jobs.map(job => [job.id, jobTimes(job)]))
+  };
+}
