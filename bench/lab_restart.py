@@ -67,7 +67,7 @@ class EmulatorAPI:
 
 
 def restart(sessions: int, jobs: int) -> None:
-    from jupyter_qsession.kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
+    from jupyter_qsession.wire import KERNEL_TOKEN_HEADER, kernel_token
 
     options = ("--QSessionEmulator.queue_wait=1000000",)  # queued jobs stay queued
     with tempfile.TemporaryDirectory() as tmp:

@@ -198,10 +198,11 @@ async def test_a_kernel_started_after_a_registry_fault_hears_why(lab, registry):
     kernel = await lab.start_kernel()
     status, output = await lab.execute(
         kernel,
-        "from jupyter_qsession.kernel.bridge import BridgeClient, BridgeError\n"
+        "from jupyter_qsession.errors import QSessionError\n"
+        "from jupyter_qsession.kernel.bridge import BridgeClient\n"
         "try:\n"
         "    BridgeClient.from_kernel().register('some-session')\n"
-        "except BridgeError as error:\n"
+        "except QSessionError as error:\n"
         "    print(error.status, error.message)\n",
     )
     assert status == "ok"

@@ -1,14 +1,15 @@
-"""How a kernel started by a Jupyter server tells that server about the sessions it opens.
+"""The bridge: the kernel's client of its lab server's kernel endpoints, through which the
+kernel tells the server about the sessions it opens.
 
 The server puts its URL in ``$QSESSION_BRIDGE_URL``. The kernel proves who it is with a token
 derived from its own connection key (which only the kernel and its server hold) and its kernel
 id, so a kernel can register and act only under its own id. No user credential is involved.
+The names and the token are the wire contract (:mod:`jupyter_qsession.wire`); a refusal is the
+error of :mod:`jupyter_qsession.errors` that its HTTP status stands for.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -17,31 +18,17 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-BRIDGE_URL_ENV = "QSESSION_BRIDGE_URL"
-# Not `Authorization`: that header carries jupyter-server user tokens.
-KERNEL_TOKEN_HEADER = "X-QSession-Kernel-Token"
+from ..errors import ProviderUnavailable, from_status
+from ..wire import API_PREFIX, BRIDGE_URL_ENV, KERNEL_TOKEN_HEADER, kernel_token
+
 _KERNEL_FILE = re.compile(r"kernel-(?P<id>[0-9a-fA-F-]{8,})\.json$")
-
-
-def kernel_token(key: bytes | str, kernel_id: str) -> str:
-    """The bridge token of ``kernel_id``: HMAC-SHA256 of the id under the kernel's key."""
-    if isinstance(key, str):
-        key = key.encode()
-    return hmac.new(key, f"jupyter-qsession:{kernel_id}".encode(), hashlib.sha256).hexdigest()
-
-
-class BridgeError(Exception):
-    """The server refused or could not be reached; ``message`` says why."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 @dataclass
 class BridgeClient:
-    """Calls the server's kernel endpoints as one kernel."""
+    """Calls the server's kernel endpoints as one kernel. Every failure is a
+    :class:`~jupyter_qsession.errors.QSessionError`: the server's refusal as its status says,
+    a server that does not answer as :class:`~jupyter_qsession.errors.ProviderUnavailable`."""
 
     url: str
     kernel_id: str
@@ -68,18 +55,15 @@ class BridgeClient:
         return cls(url=url, kernel_id=kernel_id, token=kernel_token(kernel.session.key, kernel_id))
 
     def register(self, session_id: str) -> dict[str, Any]:
-        return self._post(f"kernels/{self.kernel_id}/sessions", {"session_id": session_id})
+        return self._send("POST", f"kernels/{self.kernel_id}/sessions", {"session_id": session_id})
 
     def sessions(self) -> list[dict[str, Any]]:
         """The sessions registered under this kernel, newest first."""
         return self._send("GET", f"kernels/{self.kernel_id}/sessions")["sessions"]
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._send("POST", path, body)
-
     def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         request = urllib.request.Request(
-            f"{self.url.rstrip('/')}/qsession/api/{path}",
+            f"{self.url.rstrip('/')}{API_PREFIX}/{path}",
             data=None if body is None else json.dumps(body).encode(),
             method=method,
             headers={KERNEL_TOKEN_HEADER: self.token, "Content-Type": "application/json"},
@@ -92,6 +76,8 @@ class BridgeClient:
                 message = json.loads(exc.read()).get("message") or exc.reason
             except ValueError:
                 message = exc.reason
-            raise BridgeError(str(message), exc.code) from None
+            raise from_status(exc.code, str(message)) from None
         except (urllib.error.URLError, OSError) as exc:
-            raise BridgeError(f"The Jupyter server at {self.url} is unreachable: {exc}") from None
+            raise ProviderUnavailable(
+                f"The Jupyter server at {self.url} is unreachable: {exc}"
+            ) from None

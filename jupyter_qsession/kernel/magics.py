@@ -8,6 +8,10 @@ created in the cell without a mode run in the session: the client-side ``Sampler
 as well as the deprecated ``SamplerV2`` and ``EstimatorV2``.
 
 ``%qsession [status|list|close|cancel|use ID]`` inspects or ends it.
+
+Loading the extension imports none of qiskit, its Runtime client or the emulator: the client
+is imported by the first cell that needs the service. A refusal is shown as its one-line
+``message`` (an error of :mod:`jupyter_qsession.errors`), without a traceback.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .bridge import BridgeClient, BridgeError
-from .current import KernelSessions
-from .durations import BadDuration, parse_duration
-from .service import MagicError, call, parallel
+from ..errors import BadRequest, QSessionError
+from ..vocabulary import ENDED_WORDS, SessionState, state_word
+from .bridge import BridgeClient
+from .client_calls import call, parallel
+from .durations import parse_duration
+from .kernel_sessions import KernelSessions
 from .status import SessionStatus, job_counts
 
 LINE_USAGE = "Usage: %qsession [status | list | close | cancel | use SESSION_ID]"
@@ -47,8 +53,8 @@ class QSessionMagics(Magics):
                 self._line(line.split())
             else:
                 self._cell(parse_argstring(self.qsession, line), cell)
-        except (MagicError, BadDuration) as error:
-            raise UsageError(getattr(error, "message", None) or str(error)) from None
+        except QSessionError as error:
+            raise UsageError(error.message) from None
 
     # ----------------------------------------------------------------- %%qsession
     def _cell(self, args: Any, cell: str) -> None:
@@ -96,7 +102,7 @@ class QSessionMagics(Magics):
                 print(note)
             print(f"This kernel now uses session {live.id} on {live.backend.name}.")
         else:
-            raise MagicError(LINE_USAGE)
+            raise BadRequest(LINE_USAGE)
 
     def _list(self) -> None:
         """This kernel's sessions as the lab server lists them, each with its jobs counted by
@@ -107,14 +113,15 @@ class QSessionMagics(Magics):
             return
         try:
             sessions = bridge.sessions()
-        except BridgeError as error:
-            raise MagicError(f"The lab server did not answer: {error.message}") from None
+        except QSessionError as error:
+            raise type(error)(f"The lab server did not answer: {error.message}") from None
         if not sessions:
             print("No session registered under this kernel.")
         for session in sessions:
-            state = session["state"] if session["accepting_jobs"] else "closing"
-            if session["state"] == "closed":
-                state = f"closed ({session['ended_reason']})"
+            state = state_word(session["state"], session["accepting_jobs"])
+            if session["state"] == SessionState.CLOSED:
+                reason = session["ended_reason"]
+                state = f"ended: {ENDED_WORDS.get(reason, reason)}"
             counts = job_counts((job["primitive"], job["status"]) for job in session["jobs"][::-1])
             print(
                 f"{session['id']}  {session['backend']}  {session['mode']}  {state}  jobs: {counts}"

@@ -3,31 +3,33 @@ jobs by primitive and status, with close/cancel buttons (ipywidgets); plain text
 cannot render.
 
 The widget refreshes itself from the service every ``interval`` seconds on a daemon thread
-while its session is open; only the newest status of a kernel stays live.
+while its session is open (a job already in a final status is not asked again); only the
+newest status of a kernel stays live. Words come from :mod:`jupyter_qsession.vocabulary`, the
+TTL from :mod:`jupyter_qsession.timing`.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterable
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..errors import QSessionError
+from ..timing import epoch, max_ttl_deadline, seconds_left
+from ..vocabulary import FINAL_JOB_STATUSES, SessionState, state_word
+from .client_calls import call, parallel
 from .durations import format_duration
-from .service import MagicError, parallel
-
-STATES = {"open": "pending", "active": "active", "inactive": "inactive", "closed": "closed"}
 
 
-def time_left(details: dict[str, Any], now: datetime | None = None) -> float | None:
-    """Seconds until the max TTL, or None before the session started."""
-    started, max_time = details.get("started_at"), details.get("max_time")
-    if not started or not max_time or details.get("state") == "closed":
+def time_left(details: dict[str, Any], now: float) -> float | None:
+    """Seconds from ``now`` (epoch) until the max TTL of the session ``details`` describes;
+    None before the session started (its first job) and once it is closed."""
+    if details.get("state") == SessionState.CLOSED:
         return None
-    start = datetime.fromisoformat(str(started).replace("Z", "+00:00"))
-    now = now or datetime.now(timezone.utc)
-    return max(0.0, max_time - (now - start).total_seconds())
+    deadline = max_ttl_deadline(epoch(details.get("started_at")), details.get("max_time"))
+    return seconds_left(deadline, now)
 
 
 def job_counts(jobs: Iterable[tuple[str | None, Any]]) -> str:
@@ -40,16 +42,20 @@ def job_counts(jobs: Iterable[tuple[str | None, Any]]) -> str:
 
 
 def summary(
-    backend: str, session_id: str, details: dict[str, Any], jobs: list[tuple[str | None, Any]]
+    backend: str,
+    session_id: str,
+    details: dict[str, Any],
+    jobs: list[tuple[str | None, Any]],
+    now: float,
 ) -> str:
     """One line: ``fake_manila · session abc · active · 7:59:10 left · jobs of this cell:
     3 sampler DONE``; ``jobs`` are the cell's ``(primitive, status)`` pairs."""
-    state = STATES.get(details.get("state") or "open", details.get("state"))
-    if details.get("state") != "closed" and details.get("accepting_jobs") is False:
-        state = "closing"
-    left = time_left(details)
+    closed = details.get("state") == SessionState.CLOSED
+    state = state_word(details.get("state") or SessionState.OPEN,
+                       details.get("accepting_jobs") is not False)  # fmt: skip
+    left = time_left(details, now)
     ttl = "TTL starts with the first job" if left is None else f"{format_duration(left)} left"
-    if details.get("state") == "closed":
+    if closed:
         ttl = "ended"
     return (
         f"{backend} · session {session_id} · {state} · {ttl} · "
@@ -63,29 +69,42 @@ class SessionStatus:
     _live: SessionStatus | None = None
     _lock = threading.Lock()
 
-    def __init__(self, sessions, live, jobs: list[Any], interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        sessions,
+        live,
+        jobs: list[Any],
+        interval: float = 2.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.sessions = sessions
         self.live = live
         self.jobs = jobs  # the cell's RuntimeJobV2s, oldest first
+        self.statuses: list[Any] = [None] * len(jobs)  # as last read, by job
         self.interval = interval
+        self.clock = clock
         self._stop = threading.Event()
         self.text = ""
         self.widget = self._build_widget()
 
     def refresh(self, details: dict[str, Any] | None = None) -> str:
+        pending = [i for i, status in enumerate(self.statuses) if status not in FINAL_JOB_STATUSES]
+        fetch = [self.jobs[i].status for i in pending]
         try:
-            fetch = [job.status for job in self.jobs]
             if details is None:
                 details, *statuses = parallel(self.live.details, *fetch)
             else:
                 statuses = parallel(*fetch)
-        except MagicError as error:
+        except QSessionError as error:
             self.text = f"{self.live.backend.name} · session {self.live.id} · {error.message}"
         else:
+            for i, status in zip(pending, statuses, strict=True):
+                self.statuses[i] = status
             primitives = [job.primitive_id for job in self.jobs]
-            jobs = list(zip(primitives, statuses, strict=True))
-            self.text = summary(self.live.backend.name, self.live.id, details, jobs)
-            if details.get("state") == "closed":
+            jobs = list(zip(primitives, self.statuses, strict=True))
+            now = self.clock()
+            self.text = summary(self.live.backend.name, self.live.id, details, jobs, now)
+            if details.get("state") == SessionState.CLOSED:
                 self._stop.set()
         if self.widget is not None:
             self._label.value = self.text
@@ -139,8 +158,8 @@ class SessionStatus:
             if self.sessions.current is self.live:
                 self.sessions.end(how)
             else:
-                getattr(self.live.session, how)()
-        except MagicError as error:
+                call(getattr(self.live.session, how))
+        except QSessionError as error:
             self._label.value = error.message
             return
         self.refresh()

@@ -11,8 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bridge import BridgeClient, BridgeError
-from .service import MagicError, call, connect, find_backend, is_open_plan
+from ..errors import BadRequest, Conflict, QSessionError
+from ..vocabulary import SessionState
+from .bridge import BridgeClient
+from .client_calls import call
+from .runtime_service import connect, find_backend, is_open_plan
 
 MODES = ("session", "batch")
 
@@ -83,14 +86,14 @@ class KernelSessions:
     ) -> tuple[LiveSession, bool]:
         """The session the cell runs in, and whether it was opened just now."""
         if mode not in MODES:
-            raise MagicError(f"Bad mode {mode!r}: use 'session' or 'batch'.")
+            raise BadRequest(f"Bad mode {mode!r}: use 'session' or 'batch'.")
         current = self.current
         if current is not None and not new:
             self._check_reusable(current, backend, mode)
             return current, False
         if backend is None:
             if current is None:
-                raise MagicError("No session is open in this kernel: name a backend, e.g. "
+                raise Conflict("No session is open in this kernel: name a backend, e.g. "
                                  "%%qsession --backend fake_manila")  # fmt: skip
             backend = current.backend.name
         if current is not None:
@@ -132,7 +135,7 @@ class KernelSessions:
         """``close`` (queued jobs still run) or ``cancel`` (queued jobs cancelled)."""
         live = self.current
         if live is None:
-            raise MagicError("No session is open in this kernel.")
+            raise Conflict("No session is open in this kernel.")
         call(live.session.close if how == "close" else live.session.cancel)
         self.current = None
         return live
@@ -140,22 +143,22 @@ class KernelSessions:
     # ----------------------------------------------------------------- helpers
     def _check_reusable(self, live: LiveSession, backend: str | None, mode: str) -> None:
         if backend is not None and backend != live.backend.name:
-            raise MagicError(
+            raise Conflict(
                 f"This kernel's session {live.id} runs on {live.backend.name}, not {backend}. "
                 "Add --new to close it and open one there."
             )
         if mode != live.mode:
-            raise MagicError(
+            raise Conflict(
                 f"This kernel's session {live.id} is a {live.mode}; add --new for a {mode}."
             )
         self._check_open(live)
 
     def _check_open(self, live: LiveSession) -> None:
         details = live.details()
-        if details.get("state") == "closed" or details.get("accepting_jobs") is False:
+        if details.get("state") == SessionState.CLOSED or details.get("accepting_jobs") is False:
             stamps = details.get("timestamps") or [{}]
             why = stamps[-1].get("reason") or "closed"
-            raise MagicError(
+            raise Conflict(
                 f"Session {live.id} has ended ({why}) and takes no new jobs. "
                 "Run the cell with --new to open another."
             )
@@ -165,7 +168,7 @@ class KernelSessions:
         self.current = None
         try:
             call(live.session.close)
-        except MagicError:
+        except QSessionError:
             pass
 
     def _register(self, session_id: str) -> list[str]:
@@ -177,6 +180,6 @@ class KernelSessions:
             ]
         try:
             bridge.register(session_id)
-        except BridgeError as error:
+        except QSessionError as error:
             return [f"The lab server did not register session {session_id}: {error.message}"]
         return []
