@@ -2,9 +2,15 @@ import type { ISessionActions } from '../actions';
 
 import { SessionStore } from '../store';
 
-import type { JobModel, SessionModel } from '../models';
+import { ENDED_WORDS } from '../models';
+
+import type { EndedReason, JobModel, SessionModel } from '../models';
 
 import { PANEL_ID, SessionsPanel } from '../panel';
+
+import { SessionRow } from '../sessionRow';
+
+import { DEFAULT_SETTINGS } from '../settings';
 
 import { at, makeInfo, makeJob, makeSession, T0 } from './fixtures';
 
@@ -449,5 +455,132 @@ describe('SessionsPanel', () => {
     const { store, $ } = setup();
     store.applySnapshot([]);
     expect($('.jp-QSessionPanel-empty')!.textContent).toBe('No sessions yet');
+  });
+
+  it.each(Object.keys(ENDED_WORDS) as EndedReason[])(
+    'says why a session ended (%s) in the generated words',
+    reason => {
+      const { store, $ } = setup();
+      store.applySnapshot([
+        makeSession({ state: 'closed', ended_reason: reason })
+      ]);
+
+      expect($('.jp-QSession-endedReason')!.textContent).toBe(
+        `Ended: ${ENDED_WORDS[reason]}`
+      );
+    }
+  );
+
+  it("updates a job's row in place when its status changes", () => {
+    const { store, $, $$ } = setup();
+    const queued = makeJob({ id: 'j2', status: 'QUEUED', queue_position: 1 });
+    const done = makeJob({ id: 'j1', status: 'DONE', queue_position: null });
+    store.applySnapshot([makeSession({ jobs: [queued, done] })]);
+    const [row2, row1] = $$('[data-job-id]');
+    const status2 = row2.querySelector('.jp-QSession-jobStatus');
+    expect($$('button[aria-label="Cancel job"]')).toHaveLength(1);
+
+    store.applySession(
+      makeSession({
+        jobs: [
+          {
+            ...queued,
+            status: 'RUNNING',
+            queue_position: null,
+            started: at(5)
+          },
+          { ...done }
+        ]
+      })
+    );
+
+    expect($$('[data-job-id]')).toEqual([row2, row1]);
+    expect(row2.querySelector('.jp-QSession-jobStatus')).toBe(status2);
+    expect(status2!.textContent).toBe('RUNNING');
+    expect(row2.classList).toContain('jp-mod-running');
+    expect(
+      $('[data-job-id="j2"] .jp-QSession-queuePosition')!.textContent
+    ).toBe('');
+    expect($$('button[aria-label="Cancel job"]')).toHaveLength(0);
+  });
+
+  it('puts a new job on top without remaking the rows of the others', () => {
+    const { store, $$ } = setup();
+    store.applySnapshot([makeSession({ jobs: [makeJob({ id: 'j1' })] })]);
+    const [first] = $$('[data-job-id]');
+
+    store.applySession(
+      makeSession({
+        jobs: [makeJob({ id: 'j2', created: at(9) }), makeJob({ id: 'j1' })]
+      })
+    );
+
+    const rows = $$('[data-job-id]');
+    expect(rows.map(r => r.dataset.jobId)).toEqual(['j2', 'j1']);
+    expect(rows[1]).toBe(first);
+  });
+
+  it('updates only the row of the session an event is about', () => {
+    const { store, $ } = setup();
+    store.applySnapshot([
+      makeSession({ id: 'a' }),
+      makeSession({ id: 'b' }),
+      makeSession({ id: 'c' })
+    ]);
+    const update = jest.spyOn(SessionRow.prototype, 'update');
+
+    store.applySession(makeSession({ id: 'b', usage_seconds: 99 }));
+
+    expect(update).toHaveBeenCalledTimes(1);
+    expect(update.mock.calls[0][0].id).toBe('b');
+    expect($('[data-session-id="b"] .jp-QSession-usage')!.textContent).toBe(
+      'QPU 1 min 39 s'
+    );
+    update.mockRestore();
+  });
+
+  it('moves a session that ended below the live ones', () => {
+    const { store, $$ } = setup();
+    store.applySnapshot([makeSession({ id: 'a' }), makeSession({ id: 'b' })]);
+
+    store.applySession(
+      makeSession({ id: 'a', state: 'closed', ended_reason: 'closed' })
+    );
+
+    expect($$('[data-session-id]').map(n => n.dataset.sessionId)).toEqual([
+      'b',
+      'a'
+    ]);
+  });
+
+  it('parses no time on a tick: the store parsed them when the session arrived', () => {
+    const { store, $, advance } = setup();
+    store.applySnapshot([
+      makeSession({
+        jobs: [makeJob({ status: 'RUNNING', started: at(1) })],
+        transitions: [
+          { state: 'open', at: at(-5) },
+          { state: 'active', at: at(0) }
+        ]
+      })
+    ]);
+    $('.jp-QSession-expand')!.click();
+    const parse = jest.spyOn(Date, 'parse');
+
+    advance(1);
+    advance(1);
+
+    expect(parse).not.toHaveBeenCalled();
+    expect($('.jp-QSession-interactiveTtl')!.textContent).toBe('0:58');
+    parse.mockRestore();
+  });
+
+  it('uses the schema defaults until the settings say otherwise', () => {
+    const panel = new SessionsPanel();
+    expect(panel.settings).toEqual({
+      showEndedSessions: DEFAULT_SETTINGS.showEndedSessions,
+      warningThreshold: DEFAULT_SETTINGS.warningThreshold
+    });
+    panel.dispose();
   });
 });

@@ -127,7 +127,42 @@ describe('SessionStore: events', () => {
   });
 });
 
+describe('SessionStore: parsed times', () => {
+  it('keeps the times of each session as numbers, parsed when it arrives', () => {
+    const store = new SessionStore();
+    store.applySession(
+      makeSession({
+        expires_at: at(3600),
+        closed_at: null,
+        transitions: [{ state: 'active', at: at(0) }],
+        jobs: [makeJob({ id: 'j', created: at(1), started: 'garbage' })]
+      })
+    );
+
+    const times = store.times('session-1')!;
+    expect(times.expiresAt).toBe(Date.parse(at(3600)));
+    expect(times.closedAt).toBeNull();
+    expect(times.transitions).toEqual([
+      { state: 'active', at: Date.parse(at(0)) }
+    ]);
+    expect(times.jobs.get('j')).toEqual({
+      created: Date.parse(at(1)),
+      started: null,
+      finished: null
+    });
+  });
+});
+
 describe('SessionStore: grouping and ordering', () => {
+  it("keeps the server's order and puts a new session first", () => {
+    const store = new SessionStore();
+    store.applySnapshot([makeSession({ id: 'b' }), makeSession({ id: 'a' })]);
+    store.applySession(makeSession({ id: 'a', state: 'inactive' }));
+    store.applySession(makeSession({ id: 'new' }));
+
+    expect(store.sessions().map(s => s.id)).toEqual(['new', 'b', 'a']);
+  });
+
   const names = new Map([
     ['k-analysis', { name: 'analysis.ipynb', path: 'work/analysis.ipynb' }],
     ['k-bell', { name: 'bell.ipynb', path: 'bell.ipynb' }]

@@ -102,6 +102,55 @@ describe('sessionTimeline', () => {
   });
 });
 
+describe('sessionTimeline: the session lane from the service', () => {
+  it("draws each state the service reports, at the service's times", () => {
+    const session = makeSession({
+      state: 'active',
+      registered_at: at(3),
+      started_at: at(10),
+      transitions: [
+        { state: 'open', at: at(0) },
+        { state: 'active', at: at(10) },
+        { state: 'inactive', at: at(70) },
+        { state: 'active', at: at(90) }
+      ]
+    });
+
+    const timeline = sessionTimeline(session, s(100));
+    expect(timeline.start).toBe(s(0));
+    expect(timeline.lanes[0].spans).toEqual([
+      { kind: 'pending', from: s(0), to: s(10) },
+      { kind: 'active', from: s(10), to: s(70) },
+      { kind: 'inactive', from: s(70), to: s(90) },
+      { kind: 'active', from: s(90), to: s(100) }
+    ]);
+    expect(inactiveSince(session, s(100))).toBe(s(70));
+  });
+
+  it('estimates nothing for a session stored without transitions', () => {
+    const session = makeSession({
+      state: 'closed',
+      registered_at: at(0),
+      started_at: at(0),
+      closed_at: at(200),
+      transitions: [],
+      jobs: [
+        makeJob({
+          status: 'DONE',
+          created: at(0),
+          started: at(0),
+          finished: at(20)
+        })
+      ]
+    });
+
+    expect(inactiveSince(session, s(200))).toBeNull();
+    expect(sessionTimeline(session, s(1000)).lanes[0].spans).toEqual([
+      { kind: 'active', from: s(0), to: s(200) }
+    ]);
+  });
+});
+
 describe('renderTimeline', () => {
   it('positions bars in percent and colours them by class only', () => {
     const session = makeSession({
