@@ -1,1 +1,9 @@
-"""The kernel side of jupyter-qsession: the bridge client (and, later, the magics)."""
+"""The kernel side of jupyter-qsession: the ``%%qsession`` / ``%qsession`` magics (``magics``),
+the kernel's session (``kernel_sessions``), its connection to the Qiskit Runtime service
+(``runtime_service``, ``client_calls``), the cell's status line (``status``), the bridge — the
+kernel's client of its lab server's kernel endpoints (``bridge``) — and the start-up file that
+loads the magic in a lab's kernels (``autoload``, ``startup``).
+
+Importing any of it imports none of qiskit, its Runtime client, tornado, the emulator or the lab
+server: the first cell that needs the service imports the client.
+"""
