@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO))
 
 from jupyter_qsession.emulator import Emulator, EmulatorThread, WallClock, runtime_service  # noqa: E402
 from jupyter_qsession.emulator.backends import ALIASES_ENV  # noqa: E402
-from jupyter_qsession.emulator.service import INSTANCE_CRN  # noqa: E402
+from jupyter_qsession.emulator.instance import INSTANCE_CRN  # noqa: E402
 
 CACHE = REPO / ".cache" / "conformance"
 PACKAGE = "qiskit-ibm-runtime"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from traitlets import Enum, Int, TraitError
 
-from .emulator.labs import OPERATOR_KEY_ENV, live_leases
+from .emulator.labs import live_leases
+from .wire import OPERATOR_KEY_ENV
 
 ORPHAN_GRACE = 60.0  # an emulator whose labs all died exits after this long
 

@@ -4,6 +4,9 @@ is simulated again."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 import pytest
 from qiskit_ibm_runtime import SamplerV2, Session
 
@@ -91,5 +94,35 @@ def test_job_results_and_params_survive(tmp_path, bell, when):
         else:
             assert again.result()[0].data.meas.get_counts() == counts
         assert again.status() == "DONE"
+    finally:
+        emu.stop()
+
+
+def test_a_restarted_emulator_keeps_why_its_sessions_ended(tmp_path, bell):
+    """Also for a session stored before the reason was (its row has only the service's
+    text): no migration is needed."""
+    state = tmp_path / "emulator.sqlite"
+    emu = start_emulator(state_path=str(state))
+    service = runtime_service(emu.url, "test-key")
+    unused = Session(backend=service.backend("fake_manila"))
+    cancelled = Session(backend=service.backend("fake_manila"))
+    SamplerV2(mode=cancelled).run([bell], shots=10)
+    cancelled.cancel()
+    emu.advance(30 * 60 + EPS)
+    emu.stop()
+    with sqlite3.connect(state) as db:  # the row as an older emulator wrote it
+        row = db.execute("SELECT data FROM sessions WHERE id = ?", (unused.session_id,))
+        (data,) = row.fetchone()
+        fields = json.loads(data)
+        del fields["ended_reason"]
+        db.execute(
+            "UPDATE sessions SET data = ? WHERE id = ?", (json.dumps(fields), unused.session_id)
+        )
+    emu = reopen(emu, state)
+    try:
+        rest = Rest(emu.url, "test-key")
+        for session, reason in ((unused, "unused"), (cancelled, "cancelled")):
+            view = rest("GET", f"/qsession/sessions/{session.session_id}").json()
+            assert (view["state"], view["ended_reason"]) == ("closed", reason)
     finally:
         emu.stop()

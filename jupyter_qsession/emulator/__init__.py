@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "Emulator": ".service",
+    "Emulator": ".emulator",
     "EmulatorRuntimeService": ".client",
     "EmulatorThread": ".background",
     "ManualClock": ".clock",

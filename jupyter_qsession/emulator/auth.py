@@ -18,7 +18,7 @@ import time
 
 import jwt
 
-from .errors import Unauthorized
+from ..errors import NotAuthenticated
 
 TOKEN_LIFETIME_S = 3600
 
@@ -58,10 +58,10 @@ class TokenIssuer:
 
     def exchange(self, grant_type: str | None, api_key: str | None) -> dict:
         if grant_type != "urn:ibm:params:oauth:grant-type:apikey":
-            raise Unauthorized("Unsupported grant_type: expected the API key grant.")
+            raise NotAuthenticated("Unsupported grant_type: expected the API key grant.")
         user = self._user_of(api_key or "")
         if user is None:
-            raise Unauthorized("Provided API key could not be found.")
+            raise NotAuthenticated("Provided API key could not be found.")
         issued = int(time.time())
         token = jwt.encode(
             {"iat": issued, "exp": issued + TOKEN_LIFETIME_S, "sub": user},
@@ -89,9 +89,9 @@ class TokenIssuer:
         """The user the bearer token was issued to."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("Missing bearer token: authenticate at /identity/token first.")
+            raise NotAuthenticated("Missing bearer token: authenticate at /identity/token first.")
         try:
             claims = jwt.decode(token, self._secret, algorithms=["HS256"])
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"Invalid access token: {exc}") from None
+            raise NotAuthenticated(f"Invalid access token: {exc}") from None
         return str(claims.get("sub") or "")

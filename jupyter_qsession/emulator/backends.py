@@ -13,7 +13,7 @@ import threading
 from functools import cached_property
 from typing import Any
 
-from .errors import NotFound
+from ..errors import NotFound
 
 # Used when a snapshot has no ``default_rep_delay`` (microseconds in the snapshot files).
 FALLBACK_REP_DELAY_S = 250e-6

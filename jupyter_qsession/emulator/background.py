@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from tornado import ioloop
 
-from .service import Emulator
+from .emulator import Emulator
 
 T = TypeVar("T")
 
@@ -68,24 +67,13 @@ class EmulatorThread:
         return box["value"]
 
     def advance(self, seconds: float) -> None:
-        """Move a manual clock ``seconds`` ahead, one scheduler event at a time.
-
-        Before each step it waits for running simulations to finish, so every job completes at
-        exactly its emulated end and the outcome never depends on how fast this machine is.
-        """
-        target = self.emulator.clock.now() + seconds
-        while True:
-            self._wait_settled()
-            if not self.call(self.emulator.step_towards, target):
-                break
-        self._wait_settled()
-
-    def _wait_settled(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.call(self.emulator.scheduler.settled):
-            if time.monotonic() > deadline:
-                raise TimeoutError("the emulator's simulations did not finish")
-            time.sleep(0.005)
+        """Move a manual clock ``seconds`` ahead: :meth:`.Emulator.advance_clock`, run on the
+        emulator's loop (one scheduler event at a time, each simulation settled first)."""
+        assert self._loop is not None
+        step = asyncio.run_coroutine_threadsafe(
+            self.emulator.advance_clock(seconds), self._loop.asyncio_loop
+        )
+        step.result()  # each step has its own time limit (SETTLE_TIMEOUT)
 
     def stop(self) -> None:
         if self._loop is None:

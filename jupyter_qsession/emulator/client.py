@@ -14,10 +14,8 @@ from typing import Any
 
 from qiskit_ibm_runtime import QiskitRuntimeService
 
-from .service import INSTANCE_CRN
-
-URL_ENV = "QSESSION_EMULATOR_URL"
-TOKEN_ENV = "QSESSION_EMULATOR_TOKEN"
+from ..wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
+from .instance import INSTANCE_CRN
 
 
 class EmulatorRuntimeService(QiskitRuntimeService):
@@ -35,14 +33,17 @@ def api_base_resolver(url: str, *_: Any) -> str:
 def runtime_service(url: str | None = None, token: str | None = None) -> QiskitRuntimeService:
     """Return a ``QiskitRuntimeService`` talking to the emulator at ``url`` with API key ``token``.
 
-    Both default to ``$QSESSION_EMULATOR_URL`` and ``$QSESSION_EMULATOR_TOKEN``, which the
-    Jupyter server sets in the kernels it starts. Sets ``IAM_URL`` for this process so the
-    client's token exchange goes to the emulator too.
+    Both default to ``$QSESSION_EMULATOR_URL`` and ``$QSESSION_EMULATOR_TOKEN``
+    (:mod:`jupyter_qsession.wire`), which the Jupyter server sets in the kernels it starts.
+    Sets ``IAM_URL`` for this process so the client's token exchange goes to the emulator too.
     """
-    url = url or os.environ.get(URL_ENV)
-    token = token or os.environ.get(TOKEN_ENV)
+    url = url or os.environ.get(EMULATOR_URL_ENV)
+    token = token or os.environ.get(EMULATOR_TOKEN_ENV)
     if not url or not token:
-        raise ValueError(f"No emulator given: pass url= and token= or set ${URL_ENV}/${TOKEN_ENV}.")
+        raise ValueError(
+            "No emulator given: pass url= and token= or set "
+            f"${EMULATOR_URL_ENV}/${EMULATOR_TOKEN_ENV}."
+        )
     os.environ["IAM_URL"] = url.rstrip("/")
     return EmulatorRuntimeService(
         channel="ibm_cloud",

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
-from .errors import BadRequest
+from ..errors import BadRequest
+from ..timing import to_iso
 
 PROGRAM_ID = "executor"
 
@@ -138,7 +138,8 @@ def encode(result: Any, request: ExecutorRequest, started: float, finished: floa
             for item in result
         ],
         "metadata": {
-            "chunk_timing": [{"start": _utc(started), "stop": _utc(finished), "parts": parts}]
+            # ISO strings: the result model reads them as its datetimes.
+            "chunk_timing": [{"start": to_iso(started), "stop": to_iso(finished), "parts": parts}]
         },
     }
     fields = model_cls.model_fields
@@ -167,10 +168,6 @@ def _tensor(value: Any) -> Any:
     from ibm_quantum_schemas.common import CompressedTensorModel
 
     return CompressedTensorModel.from_numpy(np.asarray(value))
-
-
-def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=timezone.utc)
 
 
 def _first_line(exc: BaseException) -> str:

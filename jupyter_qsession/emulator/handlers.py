@@ -1,6 +1,6 @@
 """Tornado handlers for the subset of the Qiskit Runtime REST API that qiskit-ibm-runtime calls.
 
-Handlers are thin: parse, call the scheduler, render. Every refusal is a :class:`ServiceError`
+Handlers are thin: parse, call the scheduler, render. Every refusal is a :class:`QSessionError`
 turned into the service's JSON error body with its 4xx status, once, in ``write_error``.
 """
 
@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from tornado import web
 
+from ..errors import BadRequest, Conflict, NotFound, QSessionError
 from .auth import OPERATOR
-from .errors import BadRequest, Conflict, NotFound, ServiceError
 from .models import Job, Session
 from .query_args import BOOLEAN, SORTS, choice_arg, int_arg, time_arg
 from .request_body import parse_object
 
 if TYPE_CHECKING:
-    from .service import Emulator
+    from .emulator import Emulator
 
 API = "/api/v1"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -70,7 +70,7 @@ class EmulatorHandler(web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, ServiceError):
+        if isinstance(exc, QSessionError):
             message = exc.message
         elif isinstance(exc, web.HTTPError):
             message = http_message(exc) or self._reason
@@ -96,7 +96,7 @@ class EmulatorHandler(web.RequestHandler):
         return [m for m in METHODS if getattr(cls, m) is not getattr(web.RequestHandler, m)]
 
     def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, ServiceError):
+        if isinstance(e, QSessionError):
             self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
             return
         super()._handle_request_exception(e)
@@ -126,7 +126,7 @@ class BackendsHandler(EmulatorHandler):
                 "name": name,
                 "status": {"name": "online", "reason": "available"},
                 "qubits": catalog.num_qubits(name),
-                "queue_length": self.scheduler.queue_length(name),
+                "queue_length": self.scheduler.queue.length(name),
                 "class": "fake",
             }
             for name in catalog.names()
@@ -148,7 +148,7 @@ class BackendHandler(EmulatorHandler):
                     "state": True,
                     "status": "active",
                     "message": "available",
-                    "length_queue": self.scheduler.queue_length(name),
+                    "length_queue": self.scheduler.queue.length(name),
                     "backend_version": "1.0.0",
                 }
             )
@@ -241,7 +241,7 @@ class JobResultsHandler(EmulatorHandler):
                 return
             job.results_read = True
             result, job.result = job.result, None
-            self.scheduler.touch(job)
+            self.scheduler.unsaved.job(job.id)
         else:
             result = job.result
         if result is None:  # failed or cancelled: why, as text
@@ -284,7 +284,7 @@ class JobTagsHandler(EmulatorHandler):
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise BadRequest("tags must be a list of strings.")
         job.tags = tags
-        self.scheduler.touch(job)
+        self.scheduler.unsaved.job(job.id)
         self.set_status(204)
         self.finish()
 

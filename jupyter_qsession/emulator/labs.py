@@ -1,4 +1,4 @@
-"""How lab servers hold on to an emulator process: the operator key's variable and leases.
+"""How lab servers hold on to an emulator process: pid liveness and leases.
 
 Both sides read these: the lab server that starts or finds the emulator
 (``server/providers/process.py``) and the emulator's command line (``cli.py``), which exits
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-OPERATOR_KEY_ENV = "QSESSION_EMULATOR_OPERATOR_KEY"
 
 
 def alive(pid: int) -> bool:

@@ -2,54 +2,26 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
-# Job states as the service spells them in ``state.status`` (the client upper-cases them).
-QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = (
-    "Queued",
-    "Running",
-    "Completed",
-    "Failed",
-    "Cancelled",
+from ..timing import max_ttl_deadline, to_iso
+from ..vocabulary import (
+    FINAL_JOB_STATUSES,
+    SERVICE_JOB_STATUS,
+    EndedReason,
+    SessionState,
 )
-FINAL_JOB_STATES = frozenset({COMPLETED, FAILED, CANCELLED})
 
-# Session states as returned by ``GET /sessions/{id}``.
-OPEN, ACTIVE, INACTIVE, CLOSED = "open", "active", "inactive", "closed"
-DEDICATED, BATCH = "dedicated", "batch"
+# Job states as the service spells them in ``state.status``; ``vocabulary.SERVICE_JOB_STATUS``
+# says what each is in the client's words.
+QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = SERVICE_JOB_STATUS
 
 
 def new_id() -> str:
     """Ids look like the service's: 20 lowercase alphanumerics."""
     return uuid.uuid4().hex[:20]
-
-
-def iso(ts: float | None) -> str | None:
-    """Render an epoch time as the service does: ISO 8601 in UTC with a ``Z``."""
-    if ts is None:
-        return None
-    return (
-        datetime.fromtimestamp(ts, tz=timezone.utc)
-        .isoformat(timespec="microseconds")
-        .replace("+00:00", "Z")
-    )
-
-
-def parse_iso(stamp: str) -> float:
-    """Read an ISO 8601 timestamp (``Z``, an offset, or none: UTC) as epoch seconds.
-
-    Raises ``ValueError`` for anything else; the REST handlers turn that into a 400. An offset's
-    ``+`` sent unescaped in a query string arrives as a space: it is read back as ``+``.
-    """
-    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", stamp.strip()).replace("Z", "+00:00")
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
 
 
 @dataclass
@@ -78,11 +50,11 @@ class Job:
     private: bool = False
     results_read: bool = False
     user_id: str = "operator"  # whose API key submitted it (see .auth)
-    payload: Any = field(default=None, repr=False)  # what the executor runs; never rendered
+    payload: Any = field(default=None, repr=False)  # what the PrimitiveRunner runs; never rendered
 
     @property
     def final(self) -> bool:
-        return self.status in FINAL_JOB_STATES
+        return SERVICE_JOB_STATUS[self.status] in FINAL_JOB_STATUSES
 
     def qpu_seconds(self, now: float) -> float:
         """QPU time used by ``now``: from its start until it ended (or ``now``), at most its
@@ -107,7 +79,7 @@ class Job:
             "state": self.state(),
             "status": self.status,
             "program": {"id": self.program_id},
-            "created": iso(self.created),
+            "created": to_iso(self.created),
             "session_id": self.session_id,
             "tags": list(self.tags),
             "runtime": "",
@@ -119,7 +91,7 @@ class Job:
         if queue_position is not None:
             body["queue_position"] = queue_position
         if self.finished is not None:
-            body["ended"] = iso(self.finished)
+            body["ended"] = to_iso(self.finished)
         if include_params and not self.private:
             body["params"] = self.params
         return body
@@ -135,9 +107,9 @@ class Job:
         used = self.qpu_seconds(now)
         return {
             "timestamps": {
-                "created": iso(self.created),
-                "running": iso(self.started),
-                "finished": iso(self.finished),
+                "created": to_iso(self.created),
+                "running": to_iso(self.started),
+                "finished": to_iso(self.finished),
             },
             "bss": {"seconds": used},
             "usage": {
@@ -164,8 +136,10 @@ class Session:
     interactive_ttl: int | None
     created: float
     job_mode_fallback: bool = False
-    state: str = OPEN
-    state_reason: str | None = None
+    state: str = SessionState.OPEN
+    state_reason: str | None = None  # the service's text; for a closed session, of ended_reason
+    # Why it closed; rows stored before this field existed read it in EmulatorStore.load.
+    ended_reason: EndedReason | None = None
     accepting_jobs: bool = True
     started_at: float | None = None
     activated_at: float | None = None
@@ -180,17 +154,25 @@ class Session:
     timestamps: list[dict[str, Any]] = field(default_factory=list)
     user_id: str = "operator"  # whose API key opened it (see .auth)
 
+    def __post_init__(self) -> None:
+        if self.ended_reason is not None:  # read back from JSON as its text
+            self.ended_reason = EndedReason(self.ended_reason)
+
     def set_state(self, state: str, now: float, reason: str | None = None) -> None:
         if state == self.state:
             return
         self.state = state
         self.state_reason = reason
-        self.timestamps.append({"status": state, "timestamp": iso(now), "reason": reason})
+        self.timestamps.append({"status": state, "timestamp": to_iso(now), "reason": reason})
 
     @property
     def expires_at(self) -> float | None:
         """Max TTL counts from the session's start (its first job starting)."""
-        return None if self.started_at is None else self.started_at + self.max_ttl
+        return max_ttl_deadline(self.started_at, self.max_ttl)
+
+    def transitions(self) -> list[dict[str, Any]]:
+        """The states it entered with their times, oldest first (``{"state", "at"}``)."""
+        return [{"state": t["status"], "at": t["timestamp"]} for t in self.timestamps]
 
     def to_api(self, *, elapsed_time: float) -> dict[str, Any]:
         """``GET /sessions/{id}``; ``elapsed_time`` is the usage the scheduler computed."""
@@ -204,12 +186,12 @@ class Session:
             "max_ttl": self.max_ttl,
             "active_ttl": self.max_ttl,
             "interactive_ttl": self.interactive_ttl,
-            "created_at": iso(self.created),
-            "started_at": iso(self.started_at),
-            "activated_at": iso(self.activated_at),
-            "closed_at": iso(self.closed_at),
-            "last_job_started": iso(self.last_job_started),
-            "last_job_completed": iso(self.last_job_completed),
+            "created_at": to_iso(self.created),
+            "started_at": to_iso(self.started_at),
+            "activated_at": to_iso(self.activated_at),
+            "closed_at": to_iso(self.closed_at),
+            "last_job_started": to_iso(self.last_job_started),
+            "last_job_completed": to_iso(self.last_job_completed),
             "elapsed_time": round(elapsed_time, 6),
             "user_id": self.user_id,
             "timestamps": list(self.timestamps),

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import CANCELLED, COMPLETED, FAILED, QUEUED, RUNNING
-from .views import ENDED_REASON, JOB_STATUS
+from ..vocabulary import SERVICE_END_REASON, SERVICE_JOB_STATUS, SessionMode, SessionState
 
 STRING: dict[str, Any] = {"type": "string"}
 INTEGER: dict[str, Any] = {"type": "integer"}
@@ -41,7 +40,9 @@ def obj(required: dict[str, Any], optional: dict[str, Any] | None = None, **extr
     }
 
 
-JOB_STATE = {"type": "string", "enum": [QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED]}
+JOB_STATE = {"type": "string", "enum": list(SERVICE_JOB_STATUS)}
+MODE = {"type": "string", "enum": [str(mode) for mode in SessionMode]}
+STATE = {"type": "string", "enum": [str(state) for state in SessionState]}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "ServiceError": obj(
@@ -179,7 +180,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "SessionCreate": obj(
         {"backend": {"type": "string", "minLength": 1}},
         {
-            "mode": {"type": "string", "enum": ["dedicated", "batch"], "default": "dedicated"},
+            "mode": {**MODE, "default": str(SessionMode.DEDICATED)},
             "max_ttl": {
                 "type": ["integer", "null"],
                 "minimum": 1,
@@ -194,8 +195,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "id": STRING,
             "backend_name": STRING,
-            "mode": {"type": "string", "enum": ["dedicated", "batch"]},
-            "state": {"type": "string", "enum": ["open", "active", "inactive", "closed"]},
+            "mode": MODE,
+            "state": STATE,
             "state_reason": {"type": ["string", "null"]},
             "accepting_jobs": BOOLEAN,
             "max_ttl": INTEGER,
@@ -212,7 +213,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "timestamps": {
                 "type": "array",
                 "items": obj(
-                    {"status": STRING, "timestamp": TIME, "reason": {"type": ["string", "null"]}}
+                    {"status": STATE, "timestamp": TIME, "reason": {"type": ["string", "null"]}}
                 ),
             },
         }
@@ -235,8 +236,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "id": STRING,
             "backend": STRING,
-            "mode": {"type": "string", "enum": ["dedicated", "batch"]},
-            "state": {"type": "string", "enum": ["open", "active", "inactive", "closed"]},
+            "mode": MODE,
+            "state": STATE,
             "accepting_jobs": BOOLEAN,
             "max_time": {"type": ["integer", "null"]},
             "interactive_timeout": {"type": ["integer", "null"]},
@@ -246,9 +247,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "interactive_expires_at": TIME_OR_NULL,
             "closed_at": TIME_OR_NULL,
             "ended_reason": nullable(
-                {"type": "string", "enum": sorted(set(ENDED_REASON.values()))}
+                {"type": "string", "enum": [str(reason) for reason in SERVICE_END_REASON]}
             ),
             "usage_seconds": NUMBER,
+            "transitions": {
+                "type": "array",
+                "items": obj({"state": STATE, "at": TIME}),
+                "description": "Every state it entered, oldest first.",
+            },
             "jobs": {"type": "array", "items": ref("JobView")},
         },
         description="A session as the lab server shows it (its ServiceSession, plus id).",
@@ -256,7 +262,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "JobView": obj(
         {
             "id": STRING,
-            "status": {"type": "string", "enum": list(JOB_STATUS.values())},
+            "status": {"type": "string", "enum": [str(s) for s in SERVICE_JOB_STATUS.values()]},
             "primitive": {**STRING, "description": "The program id."},
             "created": TIME,
             "started": TIME_OR_NULL,

@@ -15,23 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import math
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from .errors import BadRequest, Forbidden
+from ..errors import BadRequest, Forbidden
+from ..timing import from_iso
 from .handlers import ID, EmulatorHandler
 from .query_args import float_arg, int_arg
 from .views import session_view
 
 if TYPE_CHECKING:
-    from .service import Emulator
+    from .emulator import Emulator
 
 PREFIX = "/api/v1/qsession"
 USER = r"([A-Za-z0-9_.@-]{1,64})"
 MAX_FEED_WAIT = 60.0
 # Times are rendered as ISO 8601 through datetime, which ends with the year 9999: a manual
 # clock stops well before, so every deadline (now + a TTL) can still be rendered.
-LATEST_CLOCK = datetime(9000, 1, 1, tzinfo=timezone.utc).timestamp()
+LATEST_CLOCK = from_iso("9000-01-01T00:00:00Z")
 
 
 class OperatorHandler(EmulatorHandler):
@@ -97,27 +97,8 @@ class ClockHandler(OperatorHandler):
             raise BadRequest("This emulator runs on wall time; only a manual clock can advance.")
         if self.emulator.clock.now() + seconds > LATEST_CLOCK:
             raise BadRequest("advance would move the clock past the year 9000.")
-        await advance(self.emulator, float(seconds))
+        await self.emulator.advance_clock(float(seconds))
         self.send({"now": self.emulator.clock.now()})
-
-
-async def advance(emulator: Emulator, seconds: float) -> None:
-    """Move a manual clock ``seconds`` ahead, event by event, each simulation settled first."""
-    target = emulator.clock.now() + seconds
-    while True:
-        await _settled(emulator)
-        if not emulator.step_towards(target):
-            break
-    await _settled(emulator)
-
-
-async def _settled(emulator: Emulator, timeout: float = 120.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not emulator.scheduler.settled():
-        if loop.time() > deadline:
-            raise BadRequest("The emulator's simulations did not finish in time.")
-        await asyncio.sleep(0.005)
 
 
 def operator_routes(emulator: Emulator) -> list[tuple[str, type, dict]]:

@@ -11,8 +11,8 @@ import math
 
 from tornado import web
 
-from .errors import BadRequest
-from .models import parse_iso
+from ..errors import BadRequest
+from ..timing import from_iso
 
 BOOLEAN = ("true", "false")
 SORTS = ("ASC", "DESC")
@@ -55,11 +55,12 @@ def choice_arg(handler: web.RequestHandler, name: str, choices: tuple[str, ...])
 
 
 def time_arg(handler: web.RequestHandler, name: str) -> float | None:
-    """An ISO 8601 timestamp as epoch seconds (see :func:`.models.parse_iso`), or None."""
+    """An ISO 8601 timestamp as epoch seconds (:func:`jupyter_qsession.timing.from_iso`), or
+    None."""
     raw = handler.get_query_argument(name, None)
     if raw is None:
         return None
     try:
-        return parse_iso(raw)
+        return from_iso(raw)
     except ValueError:
         raise BadRequest(f"{name} must be an ISO 8601 timestamp, got {raw!r}.") from None

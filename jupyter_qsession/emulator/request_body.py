@@ -14,7 +14,7 @@ import json
 import math
 from typing import Any
 
-from .errors import BadRequest
+from ..errors import BadRequest
 
 MAX_DEPTH = 64
 

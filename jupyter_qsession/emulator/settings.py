@@ -7,15 +7,15 @@ from traitlets import Enum, Float, Int
 from traitlets.config import Configurable
 
 from .clock import Clock
-from .executor import DEFAULT_MEMORY_MB, DEFAULT_SIMULATION_TIMEOUT, DEFAULT_WORKERS
-from .scheduler import (
+from .emulator import DEFAULT_JOB_OVERHEAD, DEFAULT_QUEUE_WAIT, Emulator
+from .primitive_runner import DEFAULT_MEMORY_MB, DEFAULT_SIMULATION_TIMEOUT, DEFAULT_WORKERS
+from .rules import (
     DEFAULT_EXECUTION_LANES,
     DEFAULT_INTERACTIVE_TTL,
     EMPTY_SESSION_TIMEOUT,
     MAX_TTL_LIMIT,
     PLANS,
 )
-from .service import DEFAULT_JOB_OVERHEAD, DEFAULT_QUEUE_WAIT, Emulator
 
 
 class QSessionEmulator(Configurable):

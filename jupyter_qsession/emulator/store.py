@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..vocabulary import SessionState, ended_reason_of
 from .models import Job, Session
 
 SCHEMA = """
@@ -99,7 +100,7 @@ class EmulatorStore:
     def load(self) -> tuple[list[Session], list[Job], dict[str, str], float | None]:
         """Sessions, jobs (oldest first), API keys by key, and the last clock reading."""
         sessions = [
-            Session(**json.loads(data)) for (data,) in self._db.execute("SELECT data FROM sessions")
+            _session(json.loads(data)) for (data,) in self._db.execute("SELECT data FROM sessions")
         ]
         jobs = []
         rows = self._db.execute("SELECT data, params, result FROM jobs ORDER BY created, id")
@@ -112,6 +113,15 @@ class EmulatorStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _session(fields: dict[str, Any]) -> Session:
+    """A stored session; one closed before ``ended_reason`` was stored reads it from its
+    ``state_reason`` text (the service's words, as :mod:`jupyter_qsession.vocabulary` reads
+    them), so no migration is needed."""
+    if "ended_reason" not in fields and fields.get("state") == SessionState.CLOSED:
+        fields["ended_reason"] = ended_reason_of(fields.get("state_reason"))
+    return Session(**fields)
 
 
 def _job_data(job: Job) -> str:

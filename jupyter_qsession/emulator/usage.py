@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from .clock import Clock
 from .models import RUNNING, Job, Session
+from .rules import reserves_qpu
 
 
 class UsageMeter:
@@ -29,13 +30,10 @@ class UsageMeter:
     def session_jobs(self, session: Session) -> Iterable[Job]:
         raise NotImplementedError
 
-    def _reserves_qpu(self, session: Session) -> bool:
-        raise NotImplementedError
-
     def session_usage(self, session: Session) -> float:
         """``elapsed_time`` of ``GET /sessions/{id}`` (the client's ``usage()``), live."""
         now = self.clock.now()
-        if self._reserves_qpu(session):
+        if reserves_qpu(session):
             live = 0.0 if session.window_start is None else now - session.window_start
             return round(session.usage_done + live, 6)
         return round(sum(job.qpu_seconds(now) for job in self.session_jobs(session)), 6)
@@ -44,7 +42,7 @@ class UsageMeter:
         """``usage_consumed_seconds`` of ``GET /instances/usage``: every session's usage plus
         the QPU time of the jobs outside sessions proper."""
         now = self.clock.now()
-        sessions = [s for s in self.sessions.values() if self._reserves_qpu(s)]
+        sessions = [s for s in self.sessions.values() if reserves_qpu(s)]
         counted = {s.id for s in sessions}
         used = sum(self.session_usage(s) for s in sessions)
         used += sum(j.qpu_seconds(now) for j in self.jobs.values() if j.session_id not in counted)
@@ -52,7 +50,7 @@ class UsageMeter:
 
     # ----------------------------------------------------------------- active windows
     def _open_window(self, session: Session, at: float) -> None:
-        if self._reserves_qpu(session) and session.window_start is None:
+        if reserves_qpu(session) and session.window_start is None:
             session.window_start = at
 
     def _close_window(self, session: Session, at: float) -> None:

@@ -50,7 +50,7 @@ def _worker_main(conn: Any, memory_mb: int) -> None:
     """A worker process: decode each task again (what crosses the pipe is the request's own
     JSON) and simulate it."""
     from .backends import BackendCatalog
-    from .executor import PrimitiveRunner
+    from .primitive_runner import PrimitiveRunner
     from .simulation import simulate
 
     runner = PrimitiveRunner(BackendCatalog())

@@ -7,6 +7,7 @@ exactly when its next event is due (no polling), or at once when a manual clock 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import socket
@@ -14,37 +15,38 @@ from typing import Any
 
 from tornado import httpserver, ioloop, web
 
+from ..errors import BadRequest
+from . import persistence
 from .auth import TokenIssuer
 from .backends import BackendCatalog
-from .clock import Clock, ManualClock, WallClock
-from .errors import BadRequest
-from .executor import (
+from .clock import Clock, WallClock
+from .feed import ChangeFeed
+from .handlers import routes
+from .instance import INSTANCE_CRN
+from .models import Job
+from .operator import operator_routes
+from .primitive_runner import (
     DEFAULT_MEMORY_MB,
     DEFAULT_SIMULATION_TIMEOUT,
     DEFAULT_WORKERS,
     PreparedJob,
     PrimitiveRunner,
 )
-from .feed import ChangeFeed
-from .handlers import routes
-from .models import QUEUED, RUNNING, Job
-from .operator import operator_routes
 from .result_shapes import as_service_shapes
-from .scheduler import (
+from .rules import (
     DEFAULT_EXECUTION_LANES,
     DEFAULT_INTERACTIVE_TTL,
     EMPTY_SESSION_TIMEOUT,
     MAX_TTL_LIMIT,
-    QueueScheduler,
 )
+from .scheduler import QueueScheduler
 from .store import EmulatorStore
 
 log = logging.getLogger(__name__)
 
-# The emulator's single service instance, in IBM Cloud CRN form so the client routes to it.
-INSTANCE_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/qsession-emulator::emulator"
 DEFAULT_QUEUE_WAIT = 10.0
 DEFAULT_JOB_OVERHEAD = 2.0
+SETTLE_TIMEOUT = 120.0  # seconds a manual clock waits for running simulations to finish
 
 
 class Emulator:
@@ -98,22 +100,9 @@ class Emulator:
         self.store = EmulatorStore(state_path) if state_path else None
         self._unsimulated: list[Job] = []
         if self.store is not None:
-            self._restore(self.store)
+            # Queued jobs queue on; running ones whose simulation died are run again at start.
+            self._unsimulated = persistence.restore(self.store, self)
         self.clock.subscribe(self._on_clock_jump)
-
-    def _restore(self, store: EmulatorStore) -> None:
-        """Continue from the stored state: queued jobs queue on, running ones run again."""
-        sessions, jobs, keys, clock_now = store.load()
-        for key, user in keys.items():
-            self.tokens.add_key(key, user)
-        self.tokens.on_new_key.append(store.save_key)
-        if isinstance(self.clock, ManualClock) and clock_now is not None:
-            self.clock.advance(max(0.0, clock_now - self.clock.now()))
-        self._unsimulated = self.scheduler.restore(sessions, jobs)
-        for job in jobs:
-            if job.status in (QUEUED, RUNNING):
-                job.payload = self.runner.prepare(job.program_id, job.backend, job.params)
-        log.info("Restored %d sessions and %d jobs from %s", len(sessions), len(jobs), store.path)
 
     # ----------------------------------------------------------------- lifecycle
     def make_app(self) -> web.Application:
@@ -155,7 +144,8 @@ class Emulator:
         if session_id is not None and not isinstance(session_id, str):
             raise BadRequest("session_id must be a string.")
         self.catalog.require(backend)  # 404 for an unknown backend
-        self.scheduler.check_accepts(session_id, backend)  # 404/409 before decoding the payload
+        # 404/409 before decoding the payload
+        self.scheduler.rules.check_accepts(session_id, backend)
         tags = body.get("tags") or []
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise BadRequest("tags must be a list of strings.")
@@ -227,36 +217,41 @@ class Emulator:
         self.scheduler.delete_job(job_id)
         self.runner.cancel(job_id)
 
-    def _persist(self) -> None:
-        """Write what changed since the last call, in one transaction."""
-        scheduler = self.scheduler
-        if self.store is None or not (
-            scheduler.dirty_jobs or scheduler.dirty_sessions or scheduler.deleted_jobs
-        ):
-            return
-        sessions = [
-            scheduler.sessions[i] for i in scheduler.dirty_sessions if i in scheduler.sessions
-        ]
-        jobs = [scheduler.jobs[i] for i in scheduler.dirty_jobs if i in scheduler.jobs]
-        self.store.save(sessions, jobs, scheduler.deleted_jobs, self.clock.now())
-        scheduler.dirty_jobs.clear()
-        scheduler.dirty_sessions.clear()
-        scheduler.deleted_jobs.clear()
-
     def _finish(self, job_id: str, result: str, error: str | None) -> None:
         self.scheduler.result_ready(job_id, result, error)
         self.reschedule()
 
     # ----------------------------------------------------------------- manual clocks
-    def step_towards(self, target: float) -> bool:
-        """Move a manual clock to the next scheduler event if it is due by ``target`` and
-        return True; else move it to ``target`` and return False. Call it only once running
-        simulations have settled, so every job ends exactly at its emulated time."""
+    async def advance_clock(self, seconds: float, *, timeout: float = SETTLE_TIMEOUT) -> None:
+        """Move a manual clock ``seconds`` ahead, one scheduler event at a time; run on the
+        emulator's loop (``POST /api/v1/qsession/clock``, :meth:`.EmulatorThread.advance`).
+
+        Before each step it waits for running simulations to finish, so every job completes
+        at exactly its emulated end and the outcome never depends on how fast this machine is.
+        """
+        target = self.clock.now() + seconds
+        while True:
+            await self._settled(timeout)
+            if not self._step_towards(target):
+                break
+        await self._settled(timeout)
+
+    def _step_towards(self, target: float) -> bool:
+        """Move the clock to the next scheduler event if it is due by ``target`` and return
+        True; else move it to ``target`` and return False."""
         due = self.scheduler.advance()
         reached = due is None or due > target
         self.clock.advance(max(0.0, (target if reached else due) - self.clock.now()))
         self.reschedule()
         return not reached
+
+    async def _settled(self, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.scheduler.settled():
+            if loop.time() > deadline:
+                raise BadRequest("The emulator's simulations did not finish in time.")
+            await asyncio.sleep(0.005)
 
     # ----------------------------------------------------------------- waking up
     def _on_clock_jump(self) -> None:
@@ -271,7 +266,8 @@ class Emulator:
         if self._wakeup is not None:
             self._loop.remove_timeout(self._wakeup)
             self._wakeup = None
-        self._persist()
+        if self.store is not None:
+            persistence.save(self.store, self.scheduler, self.clock.now())
         if nxt is None:
             return
         delay = self.clock.to_wall_delay(nxt - self.clock.now())

@@ -16,9 +16,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import BadRequest
 from . import executor_program
 from .backends import BackendCatalog
-from .errors import BadRequest
 from .workers import SimulationWorkers, shared_workers
 
 PROGRAMS = ("sampler", "estimator", executor_program.PROGRAM_ID)
