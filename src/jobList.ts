@@ -6,7 +6,7 @@ import { clockTime, shortId } from './labels';
 
 import type { JobModel } from './models';
 
-import type { Permission } from './store';
+import { Permission, samePermission } from './store';
 
 import { IJobTimes, jobTimes } from './times';
 
@@ -268,11 +268,9 @@ function sameOptions(
   a: JobList.IUpdateOptions,
   b: JobList.IUpdateOptions
 ): boolean {
-  const reason = (p: Permission) => (p.allowed ? '' : p.reason);
   return (
     a.showActions === b.showActions &&
-    a.permission.allowed === b.permission.allowed &&
-    reason(a.permission) === reason(b.permission)
+    samePermission(a.permission, b.permission)
   );
 }
 

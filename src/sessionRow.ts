@@ -22,7 +22,7 @@ import type { SessionModel } from './models';
 
 import { DEFAULT_SETTINGS } from './settings';
 
-import type { Permission } from './store';
+import { Permission, samePermission } from './store';
 
 import {
   patchTimeline,
@@ -332,11 +332,9 @@ export namespace SessionRow {
 }
 
 function sameContext(a: IRowContext, b: IRowContext): boolean {
-  const reason = (p: Permission) => (p.allowed ? '' : p.reason);
   return (
     a.warningThreshold === b.warningThreshold &&
-    a.permission.allowed === b.permission.allowed &&
-    reason(a.permission) === reason(b.permission)
+    samePermission(a.permission, b.permission)
   );
 }
 

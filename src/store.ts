@@ -60,6 +60,12 @@ export type StoreChange = string | null;
  */
 export type Permission = { allowed: true } | { allowed: false; reason: string };
 
+/** Whether two permissions say the same (a view re-renders when not). */
+export function samePermission(a: Permission, b: Permission): boolean {
+  const reason = (p: Permission) => (p.allowed ? '' : p.reason);
+  return a.allowed === b.allowed && reason(a) === reason(b);
+}
+
 /**
  * The one model of the sidebar: the sessions the event stream reported (in
  * the server's order, newest registered first; each session's jobs as the

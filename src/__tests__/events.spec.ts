@@ -4,41 +4,14 @@ import {
   backoffDelay,
   ConnectionStatus,
   eventsUrl,
-  IEventSocket,
   SessionEventStream
 } from '../events';
 
 import type { SessionEvent } from '../models';
 
+import { FakeSocket } from './fakeSocket';
+
 import { makeSession } from './fixtures';
-
-class FakeSocket implements IEventSocket {
-  constructor(readonly url: string) {}
-  onopen: ((event: any) => void) | null = null;
-  onmessage: ((event: { data: any }) => void) | null = null;
-  onclose: ((event: any) => void) | null = null;
-  onerror: ((event: any) => void) | null = null;
-  closed = false;
-
-  close(): void {
-    this.closed = true;
-  }
-
-  open(): void {
-    this.onopen?.({});
-  }
-
-  send(message: unknown): void {
-    this.onmessage?.({
-      data: typeof message === 'string' ? message : JSON.stringify(message)
-    });
-  }
-
-  drop(): void {
-    this.onerror?.({});
-    this.onclose?.({});
-  }
-}
 
 /** A stream over fake sockets and a hand-stepped timer. */
 function harness() {

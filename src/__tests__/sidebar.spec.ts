@@ -8,22 +8,11 @@ import { Signal } from '@lumino/signaling';
 
 import type { ISessionsAPI } from '../api';
 
-import type { IEventSocket } from '../events';
-
 import { QSessionSidebar } from '../sidebar';
 
-import { makeInfo, makeSession, T0 } from './fixtures';
+import { FakeSocket } from './fakeSocket';
 
-class FakeSocket implements IEventSocket {
-  onopen: ((event: any) => void) | null = null;
-  onmessage: ((event: { data: any }) => void) | null = null;
-  onclose: ((event: any) => void) | null = null;
-  onerror: ((event: any) => void) | null = null;
-  closed = false;
-  close(): void {
-    this.closed = true;
-  }
-}
+import { makeInfo, makeSession, T0 } from './fixtures';
 
 /** Jupyter's sessions manager, as far as kernel naming uses it. */
 function jupyterSessions() {
@@ -75,12 +64,10 @@ describe('QSessionSidebar', () => {
     sidebar.start();
     expect(sockets).toHaveLength(1);
 
-    sockets[0].onopen!({});
-    sockets[0].onmessage!({
-      data: JSON.stringify({
-        type: 'snapshot',
-        sessions: [makeSession({ id: 'abc' })]
-      })
+    sockets[0].open();
+    sockets[0].send({
+      type: 'snapshot',
+      sessions: [makeSession({ id: 'abc' })]
     });
     expect(sidebar.store.connection).toBe('connected');
     expect(
@@ -142,9 +129,7 @@ describe('QSessionSidebar', () => {
     // message of the old socket, a tick: none reaches the store or the panel.
     sessions.runningChanged.emit([]);
     expect(sessions.running).toHaveBeenCalledTimes(namesRead);
-    socket.onmessage!({
-      data: JSON.stringify({ type: 'snapshot', sessions: [makeSession()] })
-    });
+    socket.send({ type: 'snapshot', sessions: [makeSession()] });
     expect(store.sessions()).toEqual([]);
     expect(sockets).toHaveLength(1);
   });
