@@ -90,7 +90,11 @@ def test_loading_the_magic_imports_no_client_emulator_or_web_server(emu, start_k
     status, text = kernel.run(FIRST_CELL)
     assert status == "ok" and "IN " in text, text
     assert "Not in a JupyterLab kernel: nothing will close session" in text
-    assert "'qiskit_ibm_runtime'" in kernel.line(HEAVY, "HEAVY")
+    after = kernel.line(HEAVY, "HEAVY")
+    assert "'qiskit_ibm_runtime'" in after
+    # Even then, no web server and nothing of the lab server: the kernel is only a client.
+    assert "tornado.web" not in after and "tornado.httpserver" not in after, after
+    assert "jupyter_qsession.server" not in after, after
 
 
 def test_kernel_env_loads_the_magic_before_the_first_cell_after_the_users_startup(
