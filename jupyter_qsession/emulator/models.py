@@ -14,8 +14,8 @@ from ..vocabulary import (
     SessionState,
 )
 
-# Job states as the service spells them in ``state.status``; ``vocabulary.SERVICE_JOB_STATUS``
-# says what each is in the client's words.
+# Job states as the service spells them in ``state.status``: the keys of
+# ``vocabulary.SERVICE_JOB_STATUS`` (in its order), which says what each is in the client's words.
 QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = SERVICE_JOB_STATUS
 
 

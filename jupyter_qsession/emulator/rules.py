@@ -42,7 +42,7 @@ from typing import Any, Protocol
 from ..errors import BadRequest, Conflict
 from ..timing import interactive_deadline
 from ..vocabulary import SessionMode, SessionState
-from .models import QUEUED, RUNNING, Job, Session
+from .models import QUEUED, Job, Session
 
 # IBM's documented defaults: 60 s interactive TTL and 8 h max TTL (run-jobs-session guide),
 # five execution lanes on most backends (execution-modes FAQ), and an unused session closing
@@ -183,9 +183,7 @@ class SessionRules:
             return None
         return interactive_deadline(
             active=session.state == SessionState.ACTIVE,
-            pending_jobs=any(
-                j.status in (QUEUED, RUNNING) for j in self.view.session_jobs(session)
-            ),
+            pending_jobs=any(not j.final for j in self.view.session_jobs(session)),
             activated_at=session.activated_at,
             last_job_completed=session.last_job_completed,
             interactive_ttl=session.interactive_ttl or 0,

@@ -31,8 +31,6 @@ from .usage import UsageMeter
 
 # The service's reason for a session turning inactive (in its ``timestamps``).
 INTERACTIVE_TTL_REACHED = "interactive TTL reached"
-OPEN, ACTIVE, INACTIVE, CLOSED = SessionState
-UNUSED = EndedReason.UNUSED
 # When a queue moves, the sessions with a job this close to its head hear of their new positions;
 # sessions further back see theirs with their own next change.
 QUEUE_PUSH_DEPTH = 100
@@ -143,7 +141,9 @@ class QueueScheduler(UsageMeter):
             job_mode_fallback=(mode == SessionMode.DEDICATED and self.plan == "open"),
             user_id=user_id,
         )
-        session.timestamps.append({"status": OPEN, "timestamp": to_iso(now), "reason": None})
+        session.timestamps.append(
+            {"status": SessionState.OPEN, "timestamp": to_iso(now), "reason": None}
+        )
         self._index_session(session)
         self._changed.add(session.id)
         self._notify()
@@ -231,7 +231,7 @@ class QueueScheduler(UsageMeter):
         """Cancel queued jobs and close now; a running job finishes."""
         self.advance()
         session = self.session(session_id)
-        if session.state != CLOSED:
+        if session.state != SessionState.CLOSED:
             self.queue.changed()
             self._shut(session, self.clock.now(), EndedReason.CANCELLED)
         self.advance()
@@ -264,7 +264,7 @@ class QueueScheduler(UsageMeter):
     def _index_session(self, session: Session) -> None:
         self.sessions[session.id] = session
         self._by_session[session.id] = []
-        if session.state != CLOSED:
+        if session.state != SessionState.CLOSED:
             self._live_sessions[session.id] = session
 
     def _index_job(self, job: Job) -> None:
@@ -311,7 +311,9 @@ class QueueScheduler(UsageMeter):
                 events.append((session.expires_at, 1, lambda t, s=session: self._expire(s, t)))
             unused = self.rules.empty_deadline(session)
             if unused is not None:
-                events.append((unused, 1, lambda t, s=session: self._shut(s, t, UNUSED)))
+                events.append(
+                    (unused, 1, lambda t, s=session: self._shut(s, t, EndedReason.UNUSED))
+                )
             idle_deadline = self.rules.interactive_deadline(session)
             if idle_deadline is not None:
                 events.append((idle_deadline, 2, lambda t, s=session: self._deactivate(s, t)))
@@ -353,9 +355,9 @@ class QueueScheduler(UsageMeter):
             self._changed.add(session.id)
             if session.started_at is None:
                 session.started_at = at
-            if session.state in (OPEN, INACTIVE):
+            if session.state in (SessionState.OPEN, SessionState.INACTIVE):
                 session.activated_at = at
-                session.set_state(ACTIVE, at)
+                session.set_state(SessionState.ACTIVE, at)
                 self._open_window(session, at)
             session.last_job_started = at
         self.on_job_start(job)
@@ -385,7 +387,7 @@ class QueueScheduler(UsageMeter):
         self._changed.add(session.id)
         if job.started is not None:
             session.last_job_completed = at
-        if session.state == CLOSED:
+        if session.state == SessionState.CLOSED:
             self._close_window(session, at)  # its last running job ended after it closed
         self._close_if_drained(session, at)
 
@@ -394,7 +396,7 @@ class QueueScheduler(UsageMeter):
 
     def _deactivate(self, session: Session, at: float) -> None:
         self._changed.add(session.id)
-        session.set_state(INACTIVE, at, INTERACTIVE_TTL_REACHED)
+        session.set_state(SessionState.INACTIVE, at, INTERACTIVE_TTL_REACHED)
         self._close_window(session, at)
 
     def _shut(self, session: Session, at: float, reason: EndedReason) -> None:
@@ -406,7 +408,7 @@ class QueueScheduler(UsageMeter):
                 self._end_job(job, CANCELLED, at, f"Session {SERVICE_END_REASON[reason]}")
 
     def _close_if_drained(self, session: Session, at: float) -> None:
-        if session.accepting_jobs or session.state == CLOSED:
+        if session.accepting_jobs or session.state == SessionState.CLOSED:
             return
         if any(not j.final for j in self.session_jobs(session)):
             return
@@ -417,6 +419,6 @@ class QueueScheduler(UsageMeter):
         self._changed.add(session.id)
         session.closed_at = at
         session.ended_reason = reason
-        session.set_state(CLOSED, at, SERVICE_END_REASON[reason])
+        session.set_state(SessionState.CLOSED, at, SERVICE_END_REASON[reason])
         self._close_window(session, at)
         self._live_sessions.pop(session.id, None)
