@@ -71,8 +71,10 @@ def start_server(data_dir: str) -> ServerApp:
             "IdentityProvider": {"token": TOKEN},
             "QSessionApp": {
                 "registry_path": os.path.join(data_dir, "sessions.sqlite"),
+            },
+            "EmulatorProvider": {
                 "emulator_dir": os.path.join(data_dir, "emulator"),
-                "emulator_clock": "manual",
+                "clock": "manual",
             },
             "QSessionEmulator": {"queue_wait": 10**6},
         }

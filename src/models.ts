@@ -52,9 +52,8 @@ export interface ServerInfo {
 export interface SessionEvent {
   type: 'snapshot' | 'session';
   sessions?: Array<SessionModel> | null;
+  /** The changed session, whole: the browser replaces its row. */
   session?: SessionModel | null;
-  /** Fields that changed; 'jobs' when a job's status changed. */
-  changes?: Array<string> | null;
 }
 
 export interface SessionList {

@@ -14,8 +14,8 @@ from qiskit_ibm_runtime import Batch, SamplerV2, Session
 from tornado.httpclient import HTTPClientError
 
 from jupyter_qsession.emulator import ManualClock, runtime_service
-from jupyter_qsession.kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
 from jupyter_qsession.server.access import OTHERS, RESOURCE
+from jupyter_qsession.wire import EMULATOR_TOKEN_ENV, KERNEL_TOKEN_HEADER, kernel_token
 
 QUEUE_WAIT = 30.0
 OVERHEAD = 5.0
@@ -55,10 +55,12 @@ def server_config(tmp_path, clock: ManualClock | None, **app: Any) -> dict[str, 
         },
         "QSessionApp": {
             "registry_path": str(tmp_path / "sessions.sqlite"),
-            "emulator_dir": str(tmp_path / "emulator"),
-            "emulator_clock": "manual" if clock is not None else "wall",
             "default_owner": "alice",
             **app,
+        },
+        "EmulatorProvider": {
+            "emulator_dir": str(tmp_path / "emulator"),
+            "clock": "manual" if clock is not None else "wall",
         },
         "QSessionEmulator": {
             "queue_wait": QUEUE_WAIT,
@@ -237,5 +239,5 @@ class EmulatorHandle:
 
     def __init__(self, provider) -> None:
         self.url = provider.process.url
-        self.api_key = provider.kernel_env()["QSESSION_EMULATOR_TOKEN"]
+        self.api_key = provider.kernel_env()[EMULATOR_TOKEN_ENV]
         self.process = provider.process

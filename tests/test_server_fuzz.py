@@ -27,11 +27,11 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance, unsuppor
 
 from conftest import start_emulator
 from jupyter_qsession.emulator import runtime_service
-from jupyter_qsession.kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
-from jupyter_qsession.server import openapi
+from jupyter_qsession.server import codegen
+from jupyter_qsession.wire import KERNEL_TOKEN_HEADER, kernel_token
 
 TOKEN = "fuzz-test-token"
-DOC = json.loads(openapi.OPENAPI_PATH.read_text())
+DOC = json.loads(codegen.OPENAPI_PATH.read_text())
 schema = schemathesis.openapi.from_dict(DOC)
 # jupyter-server ignores unknown query parameters; the token is the test's own.
 schema.config.generation.update(allow_extra_parameters=False, with_security_parameters=False)
@@ -51,8 +51,8 @@ def start_server(tmp_path, emulator_url: str) -> tuple[subprocess.Popen, str]:
         f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
         f"--ServerApp.root_dir={tmp_path}",
         f"--QSessionApp.registry_path={tmp_path / 'sessions.sqlite'}",
-        "--QSessionApp.provider=ibm", f"--QSessionApp.ibm_url={emulator_url}",
-        "--QSessionApp.ibm_token=test-key",
+        "--QSessionApp.provider_class=jupyter_qsession.server.providers.RuntimeServiceProvider",
+        f"--RuntimeServiceProvider.url={emulator_url}", "--RuntimeServiceProvider.token=test-key",
     ]  # fmt: skip
     env = dict(
         os.environ,

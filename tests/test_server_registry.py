@@ -56,7 +56,8 @@ def write_registry(path: Path, session_ids: list[str]) -> None:
     registry = SessionRegistry(path)
     registry.load(now="2025-01-01T00:00:00Z")
     for session_id in session_ids:
-        registry.save(stored(session_id))
+        session = stored(session_id)
+        registry.save(session, session.model_dump_json())
     registry.close()
 
 

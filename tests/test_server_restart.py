@@ -23,7 +23,7 @@ from jupyter_client import BlockingKernelClient
 from qiskit_ibm_runtime import Session
 
 from jupyter_qsession.emulator import Emulator, EmulatorThread, WallClock, runtime_service
-from jupyter_qsession.kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
+from jupyter_qsession.wire import KERNEL_TOKEN_HEADER, kernel_token
 
 TOKEN = "restart-test-token"
 
@@ -55,7 +55,7 @@ class LabProcess:
             f"--port={self.port}", "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
             f"--ServerApp.root_dir={self.tmp_path}",
             f"--QSessionApp.registry_path={self.tmp_path / 'sessions.sqlite'}",
-            f"--QSessionApp.emulator_dir={self.tmp_path / 'emulator'}",
+            f"--EmulatorProvider.emulator_dir={self.tmp_path / 'emulator'}",
             *self._emulator_defaults(), *self.options,
         ]  # fmt: skip
         log = open(self.tmp_path / "server.log", "a")  # noqa: SIM115 (closed with the process)
@@ -135,10 +135,10 @@ def remote_emulator():
 
 def test_a_killed_server_reattaches_to_sessions_that_outlived_it(tmp_path, remote_emulator):
     options = (
-        "--QSessionApp.provider=ibm",
-        f"--QSessionApp.ibm_url={remote_emulator.url}",
-        "--QSessionApp.ibm_token=remote-key",
-        "--QSessionApp.refresh_interval=0.1",
+        "--QSessionApp.provider_class=jupyter_qsession.server.providers.RuntimeServiceProvider",
+        f"--RuntimeServiceProvider.url={remote_emulator.url}",
+        "--RuntimeServiceProvider.token=remote-key",
+        "--RuntimeServiceProvider.refresh_interval=0.1",
     )
     lab = LabProcess(tmp_path, *options).start()
     try:
@@ -232,9 +232,9 @@ def test_a_killed_lab_finds_its_emulator_still_running_the_session(tmp_path):
 def test_an_unreachable_service_is_a_424_and_loses_nothing(tmp_path, remote_emulator):
     lab = LabProcess(
         tmp_path,
-        "--QSessionApp.provider=ibm",
-        f"--QSessionApp.ibm_url={remote_emulator.url}",
-        "--QSessionApp.ibm_token=remote-key",
+        "--QSessionApp.provider_class=jupyter_qsession.server.providers.RuntimeServiceProvider",
+        f"--RuntimeServiceProvider.url={remote_emulator.url}",
+        "--RuntimeServiceProvider.token=remote-key",
     ).start()
     try:
         kernel_id, token = lab.start_kernel()

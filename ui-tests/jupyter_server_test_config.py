@@ -21,7 +21,7 @@ c.ServerApp.allow_root = True  # noqa: F821
 # process keeps its state in the same fresh directory.
 state = Path(tempfile.mkdtemp())
 c.QSessionApp.registry_path = str(state / "sessions.sqlite")  # noqa: F821
-c.QSessionApp.emulator_dir = str(state / "emulator")  # noqa: F821
+c.EmulatorProvider.emulator_dir = str(state / "emulator")  # noqa: F821
 c.QSessionEmulator.queue_wait = 1  # noqa: F821
 c.QSessionEmulator.job_overhead = 20  # noqa: F821
 c.QSessionEmulator.execution_lanes = 1  # noqa: F821

@@ -14,11 +14,22 @@ from __future__ import annotations
 
 from jupyter_core.utils import ensure_async
 
-from .errors import Forbidden, NotFound, unknown_session
+from ..errors import Forbidden, NotFound
 from .models import SessionModel
 
 RESOURCE = "qsession"
 OTHERS = "qsession:others"
+
+
+def unknown_session(session_id: str) -> NotFound:
+    """The refusal for a session id this server does not know — and, word for word, for one
+    the caller may not see, so that a refusal never tells whether someone else's exists."""
+    return NotFound(f"No session {session_id!r} is registered on this server.")
+
+
+def unknown_job(job_id: str) -> NotFound:
+    """As :func:`unknown_session`, for a job id."""
+    return NotFound(f"No job {job_id!r} belongs to a session registered on this server.")
 
 
 def username(handler) -> str:

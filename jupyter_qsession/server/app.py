@@ -1,21 +1,22 @@
 """The jupyter-server extension: configuration, wiring, start and stop.
 
-Everything configurable is a traitlet of :class:`QSessionApp` (``c.QSessionApp.…``) or of the
-embedded emulator (``c.QSessionEmulator.…``); the ``help`` texts are the user documentation.
+The lab's own settings are traitlets of :class:`QSessionApp` (``c.QSessionApp.…``); the
+provider's are its class's (``c.EmulatorProvider.…`` with the emulator's
+``c.QSessionEmulator.…``, or ``c.RuntimeServiceProvider.…``). The ``help`` texts are the user
+documentation. The policies live in :mod:`.lifecycle`, the state in :mod:`.manager`.
 """
 
 from __future__ import annotations
 
 import getpass
-import os
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Enum, Float, Instance, Unicode, default
+from traitlets import Bool, Enum, Instance, Type, Unicode, default
 
 from ..emulator.settings import QSessionEmulator
-from ..kernel.bridge import BRIDGE_URL_ENV
+from ..wire import API_PREFIX, BRIDGE_URL_ENV, PROVIDER_ENV
 from .events import EventHub, EventsSocket
 from .handlers import (
     InfoHandler,
@@ -25,12 +26,11 @@ from .handlers import (
     SessionHandler,
     SessionsHandler,
 )
-from .lifecycle import KernelLifecycle
-from .manager import POLICIES, SessionManager
-from .providers import EmulatorProcess, EmulatorProvider, Provider
+from .lifecycle import POLICIES, KernelLifecycle
+from .manager import SessionManager
+from .providers import EmulatorProvider, Provider, RuntimeServiceProvider
 from .registry import SessionRegistry
 
-PROVIDER_ENV = "QSESSION_PROVIDER"
 ID = r"(?P<{}>[^/]+)"
 
 
@@ -39,15 +39,18 @@ class QSessionApp(ExtensionApp):
 
     name = "jupyter_qsession"
     load_other_extensions = True
+    classes = [EmulatorProvider, QSessionEmulator, RuntimeServiceProvider]
 
-    provider = Enum(
-        ["emulator", "ibm"],
-        default_value="emulator",
+    provider_class = Type(
+        default_value=EmulatorProvider,
+        klass=Provider,
         config=True,
-        help="""Where sessions run. 'emulator' (default): a Qiskit Runtime emulator started
-        inside this server on a free loopback port, configured with c.QSessionEmulator.*.
-        'ibm': IBM Quantum through qiskit-ibm-runtime — a saved account (ibm_account_name, or
-        the default saved account), or ibm_token/ibm_instance, or $QISKIT_IBM_TOKEN.""",
+        help="""Where sessions run (a class, or its dotted import name).
+        jupyter_qsession.server.providers.EmulatorProvider (default): a Qiskit Runtime
+        emulator in its own process beside this server, configured with c.EmulatorProvider.*
+        and c.QSessionEmulator.*. jupyter_qsession.server.providers.RuntimeServiceProvider:
+        IBM Quantum (or any Runtime API) through qiskit-ibm-runtime, configured with
+        c.RuntimeServiceProvider.*.""",
     )
     on_kernel_shutdown = Enum(
         POLICIES,
@@ -71,25 +74,6 @@ class QSessionApp(ExtensionApp):
         but /info answers 503 saying so until it is moved away or this points elsewhere; rows
         that do not parse are moved to its table set_aside and shown as warnings.""",
     )
-    refresh_interval = Float(
-        5.0,
-        min=0.05,
-        config=True,
-        help="Seconds between re-reads of open sessions, for providers that cannot push (ibm).",
-    )
-    ibm_account_name = Unicode("", config=True, help="Name of a saved qiskit-ibm-runtime account.")
-    ibm_channel = Unicode("ibm_quantum_platform", config=True, help="qiskit-ibm-runtime channel.")
-    ibm_token = Unicode(
-        "", config=True, help="IBM Cloud API key (default: $QISKIT_IBM_TOKEN or the saved account)."
-    )
-    ibm_instance = Unicode("", config=True, help="IBM Cloud instance CRN or name.")
-    ibm_url = Unicode(
-        "",
-        config=True,
-        help="""A Qiskit Runtime API URL instead of IBM's, e.g. a standalone
-        `jupyter qsession emulator` (then ibm_token is its API key). Lets sessions outlive
-        this server, as real IBM sessions do.""",
-    )
     default_owner = Unicode(
         config=True,
         help="""Owner of the sessions kernels register (default: the server's OS user).
@@ -99,21 +83,11 @@ class QSessionApp(ExtensionApp):
     load_magic_in_kernels = Bool(
         False,
         config=True,
-        help="""Run `%load_ext jupyter_qsession` in every Python kernel this server starts (and
-        restarts), so `%%qsession` works without loading it in each notebook.""",
-    )
-    emulator_dir = Unicode(
-        config=True,
-        help="""Where the emulator process keeps its state (emulator.sqlite: sessions, jobs,
-        results, users' keys), its URL while it runs (emulator.json) and this server's key
-        (operator.key). Lab servers of one user share it, and with it one emulated service.
-        Default: <jupyter data dir>/qsession.""",
-    )
-    emulator_clock = Enum(
-        ["wall", "manual"],
-        default_value="wall",
-        config=True,
-        help="The emulator's clock: 'manual' only moves when told to (tests).",
+        help="""Load the %%qsession magic in every Python kernel this server starts (and
+        restarts), so it works without `%load_ext jupyter_qsession` in each notebook. The
+        kernel loads it itself at start-up, through $PYTHONSTARTUP (a start-up file of your
+        own still runs first), before it runs any cell; the client is imported on the first
+        %%qsession cell only.""",
     )
 
     manager = Instance(SessionManager, allow_none=True)
@@ -122,10 +96,6 @@ class QSessionApp(ExtensionApp):
     def _default_registry_path(self) -> str:
         return str(Path(jupyter_data_dir()) / "qsession" / "sessions.sqlite")
 
-    @default("emulator_dir")
-    def _default_emulator_dir(self) -> str:
-        return str(Path(jupyter_data_dir()) / "qsession")
-
     @default("default_owner")
     def _default_owner(self) -> str:
         return getpass.getuser()
@@ -133,10 +103,10 @@ class QSessionApp(ExtensionApp):
     # ----------------------------------------------------------------- wiring
     def initialize_settings(self) -> None:
         serverapp = self.serverapp
+        provider = self.provider_class(parent=self, kernel_user=self.default_owner)
         self.manager = SessionManager(
-            self.build_provider(),
+            provider,
             SessionRegistry(self.registry_path),
-            refresh_interval=self.refresh_interval,
             kernel_alive=lambda kernel_id: kernel_id in serverapp.kernel_manager,
         )
         self.lifecycle = KernelLifecycle(
@@ -151,7 +121,7 @@ class QSessionApp(ExtensionApp):
         serverapp.io_loop.add_callback(self._start)
 
     def initialize_handlers(self) -> None:
-        api = "/qsession/api"
+        api = API_PREFIX
         self.handlers.extend(
             [
                 (f"{api}/info", InfoHandler),
@@ -167,80 +137,29 @@ class QSessionApp(ExtensionApp):
             ]
         )
 
-    def build_provider(self) -> Provider:
-        if self.provider == "emulator":
-            process = EmulatorProcess(self.emulator_dir, self._emulator_options())
-            return EmulatorProvider(process, kernel_user=self.default_owner)
-        from .providers.runtime import RuntimeServiceProvider
-
-        return RuntimeServiceProvider(self._ibm_service, name="ibm", kernel_env=self._ibm_env())
-
-    def _emulator_options(self) -> list[str]:
-        """c.QSessionEmulator.* as the emulator process's command-line options."""
-        settings = QSessionEmulator(config=self.serverapp.config)
-        options = ["--clock", self.emulator_clock]
-        for name in settings.trait_names(config=True):
-            options += ["--" + name.replace("_", "-"), str(getattr(settings, name))]
-        return options
-
-    def _ibm_service(self):
-        from qiskit_ibm_runtime import QiskitRuntimeService
-
-        from ..emulator.client import runtime_service
-
-        token = self.ibm_token or os.environ.get("QISKIT_IBM_TOKEN") or None
-        if self.ibm_url:
-            return runtime_service(self.ibm_url, token)
-        if token:
-            return QiskitRuntimeService(
-                channel=self.ibm_channel, token=token, instance=self.ibm_instance or None
-            )
-        return QiskitRuntimeService(name=self.ibm_account_name or None)
-
-    def _ibm_env(self) -> dict[str, str]:
-        """What a kernel needs to reach the same service (never sent to a browser)."""
-        from ..emulator.client import TOKEN_ENV, URL_ENV
-
-        env = {}
-        if self.ibm_url:
-            env = {URL_ENV: self.ibm_url, TOKEN_ENV: self.ibm_token}
-        elif self.ibm_token:
-            env = {"QISKIT_IBM_TOKEN": self.ibm_token, "QISKIT_IBM_INSTANCE": self.ibm_instance}
-        return env
-
     # ----------------------------------------------------------------- start / stop
     async def _start(self) -> None:
         await self.manager.start()
+        provider = self.manager.provider
         # Kernels inherit the server's environment: the bridge and provider, never a browser.
-        self._kernel_env = {
-            **self.manager.provider.kernel_env(),
-            PROVIDER_ENV: self.manager.provider.name,
-            BRIDGE_URL_ENV: self.serverapp.connection_url,
-        }
-        os.environ.update(self._kernel_env)
-        self.lifecycle.start()
-        for session in self.manager.open_sessions(kernel_alive=False):
-            await self.manager.end_kernel_sessions(
-                session.kernel_id or "", self.on_kernel_shutdown, "kernel_died"
-            )
+        await self.lifecycle.start(
+            {
+                **provider.kernel_env(),
+                PROVIDER_ENV: provider.name,
+                BRIDGE_URL_ENV: self.serverapp.connection_url,
+            }
+        )
         if self.manager.registry_error is None:
             self.log.info(
                 "jupyter_qsession: provider %s, %d sessions in %s",
-                self.manager.provider.name,
+                provider.name,
                 len(self.manager.sessions),
                 self.registry_path,
             )
 
     async def stop_extension(self) -> None:
-        """The server is stopping and takes its kernels with it: apply the kernel policy."""
         if self.manager is None:
             return
         await self.manager.started.wait()
-        self.lifecycle.stop()
-        for kernel_id in {s.kernel_id for s in self.manager.open_sessions(kernel_alive=True)}:
-            await self.manager.end_kernel_sessions(
-                kernel_id or "", self.on_kernel_shutdown, "kernel_shutdown"
-            )
+        await self.lifecycle.stop()
         await self.manager.stop()
-        for name in getattr(self, "_kernel_env", {}):
-            os.environ.pop(name, None)

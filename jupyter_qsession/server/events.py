@@ -1,8 +1,9 @@
 """``/qsession/api/events``: every change of a session, pushed to every browser that may see it.
 
 On connect a socket gets a snapshot of the sessions its user may read, then one message per
-change in the order the manager made them. Each message is serialized once and written to
-every socket whose user may read that session.
+change in the order the manager made them. A message is built around the session's JSON as the
+manager serialized it once for the registry (no second serialization), and written to every
+socket whose user may read that session.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from jupyter_server.auth.decorator import ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.handler import ExtensionHandlerMixin
-from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
+from ..errors import Forbidden
 from . import access
+from .handlers import Refusals
 from .manager import SessionManager
-from .models import SessionEvent, SessionModel
+from .models import SessionModel
 
 log = logging.getLogger(__name__)
 
@@ -31,26 +33,22 @@ class EventHub:
         self.sockets: set[EventsSocket] = set()
         manager.listeners.append(self.publish)
 
-    def publish(self, session: SessionModel, changes: list[str]) -> None:
+    def publish(self, session: SessionModel, session_json: str) -> None:
         if not self.sockets:
             return
-        message = _event(type="session", session=session, changes=changes)
+        message = f'{{"type":"session","session":{session_json}}}'
         for socket in list(self.sockets):
             if socket.may_read(session):
                 socket.send(message)
 
     def snapshot(self, socket: EventsSocket) -> str:
-        sessions = [s for s in self.manager.list() if socket.may_read(s)]
-        return _event(type="snapshot", sessions=sessions)
+        texts = [self.manager.json_of(s.id) for s in self.manager.list() if socket.may_read(s)]
+        return f'{{"type":"snapshot","sessions":[{",".join(texts)}]}}'
 
 
-def _event(**fields) -> str:
-    """A :class:`SessionEvent` as JSON with only the fields its type has (null fields of the
-    sessions inside stay: the browser needs them)."""
-    return SessionEvent(**fields).model_dump_json(include=set(fields))
-
-
-class EventsSocket(WebSocketMixin, WebSocketHandler, ExtensionHandlerMixin, JupyterHandler):
+class EventsSocket(
+    Refusals, WebSocketMixin, WebSocketHandler, ExtensionHandlerMixin, JupyterHandler
+):
     auth_resource = access.RESOURCE
     user_name = ""
     sees_others = False
@@ -66,7 +64,7 @@ class EventsSocket(WebSocketMixin, WebSocketHandler, ExtensionHandlerMixin, Jupy
     @ws_authenticated
     async def get(self, *args, **kwargs) -> None:
         if not await access.allowed(self, "read"):
-            raise web.HTTPError(403, "Not allowed to read qsession.")
+            raise Forbidden("Not allowed to read qsession.")
         # Refused before the upgrade, rather than an empty snapshot that would look like "no
         # sessions"; /info tells the sidebar why.
         await self.hub.manager.started.wait()

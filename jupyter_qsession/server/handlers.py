@@ -1,7 +1,8 @@
 """REST handlers of ``/qsession/api/``: thin — check access, call the manager, send the model.
 
-Errors are :mod:`.errors` exceptions (tornado ``HTTPError`` s) that jupyter-server's
-``APIHandler`` renders as ``{"message": ...}`` with their status.
+Errors are :mod:`jupyter_qsession.errors` exceptions, raised anywhere below a handler; one
+place, :class:`Refusals`, turns them into the HTTP answer jupyter-server gives its own
+``HTTPError`` s: ``{"message": ...}`` with their status.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
 
 from .. import __version__
-from ..kernel.bridge import KERNEL_TOKEN_HEADER, kernel_token
-from ..wire import API_VERSION
+from ..errors import BadRequest, Forbidden, NotAuthenticated, QSessionError
+from ..wire import API_VERSION, KERNEL_TOKEN_HEADER, kernel_token
 from . import access
-from .errors import BadRequest, Forbidden, NotAuthenticated, QSessionError, unknown_job
 from .manager import SessionManager
 from .models import RegisterSession, ServerInfo, SessionList
 
@@ -30,7 +30,22 @@ log = logging.getLogger(__name__)
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-class QSessionHandler(ExtensionHandlerMixin, APIHandler):
+class Refusals:
+    """The handler boundary: a :class:`QSessionError` raised by a handler method (or by
+    ``prepare``) is answered as tornado answers ``HTTPError(status, message)`` — same status,
+    same body, same log line — so a refusal reads the same whichever layer raised it."""
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if not isinstance(e, QSessionError):
+            super()._handle_request_exception(e)  # type: ignore[misc]
+            return
+        try:
+            raise tornado.web.HTTPError(e.status, log_message=e.message) from e
+        except tornado.web.HTTPError as http:  # tornado reads sys.exc_info(): this one
+            super()._handle_request_exception(http)  # type: ignore[misc]
+
+
+class QSessionHandler(Refusals, ExtensionHandlerMixin, APIHandler):
     auth_resource = access.RESOURCE
 
     @property
@@ -63,11 +78,12 @@ class QSessionHandler(ExtensionHandlerMixin, APIHandler):
     def log_exception(self, typ, value, tb) -> None:
         """Refusals are expected: log their message as is (it may contain ``%``); a registry
         fault was logged as an error once, so each request refused for it is a warning."""
-        if isinstance(value, QSessionError):
+        ours = isinstance(getattr(value, "__cause__", None), QSessionError)
+        if isinstance(value, tornado.web.HTTPError) and (ours or value.status_code < 500):
             level = logging.INFO if value.status_code < 500 else logging.WARNING
-            log.log(level, "%d %s: %s", value.status_code, self._request_summary(), value.message)
-        elif isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
-            log.info("%d %s: %s", value.status_code, self._request_summary(), value.log_message)
+            log.log(
+                level, "%d %s: %s", value.status_code, self._request_summary(), value.log_message
+            )
         else:
             super().log_exception(typ, value, tb)
 
@@ -123,7 +139,7 @@ class JobCancelHandler(QSessionHandler):
     @authorized("write")
     async def post(self, job_id: str) -> None:
         session = self.manager.session_of_job(job_id)
-        await access.require(self, "write", session, unknown=unknown_job(job_id))
+        await access.require(self, "write", session, unknown=access.unknown_job(job_id))
         self.send(await self.manager.cancel_job(job_id))
 
 

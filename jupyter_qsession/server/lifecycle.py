@@ -1,6 +1,12 @@
 """Kernel lifecycle -> session policy: a kernel that shuts down, restarts or dies takes its
 sessions with it (close by default), so no session outlives the notebook that opened it.
 
+This module owns the policies, in every situation: a kernel shut down, restarted or dead; at
+server start, the open sessions whose kernel is gone (it died with the previous server); at
+server stop, the sessions of the kernels the server takes down with it. It also owns what the
+kernels of this server inherit (the bridge, the provider's address, and, with
+``load_magic_in_kernels``, the start-up file that loads the magic before any user cell).
+
 Shutdowns and restarts arrive as jupyter-server's own ``kernel_actions`` events. A kernel that
 dies and is restarted by its restarter shows up as a ``restart`` event after a ``restart``
 callback; one that dies for good (restart failed) only fires the ``dead`` callback.
@@ -10,13 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..errors import Conflict, NotFound, ProviderUnavailable
+from ..kernel.autoload import kernel_env as magic_env
+from ..vocabulary import EndedReason
 from .manager import SessionManager
 
 log = logging.getLogger(__name__)
 
 KERNEL_ACTIONS = "https://events.jupyter.org/jupyter_server/kernel_actions/v1"
+POLICIES = ("close", "cancel", "keep")
 
 
 class KernelLifecycle:
@@ -32,6 +44,9 @@ class KernelLifecycle:
         on_restart: str,
         load_magic: bool = False,
     ) -> None:
+        for policy in (on_shutdown, on_restart):
+            if policy not in POLICIES:
+                raise ValueError(f"policy must be one of {POLICIES}")
         self.manager = manager
         self.kernel_manager = kernel_manager
         self.event_logger = event_logger
@@ -41,54 +56,76 @@ class KernelLifecycle:
         self._crashed: set[str] = set()
         self._watched: set[str] = set()
         self._tasks: set[asyncio.Future] = set()
+        self._replaced_env: dict[str, str | None] = {}
+        self._started = False
 
-    def start(self) -> None:
+    # ----------------------------------------------------------------- server start / stop
+    async def start(self, kernel_env: Mapping[str, str]) -> None:
+        """Give the kernels started from now on ``kernel_env`` (they inherit the server's
+        environment), listen to kernel events, and end the sessions that outlived their
+        kernel: they died with the previous server."""
+        env = dict(kernel_env)
+        if self.load_magic:
+            env.update(magic_env(os.environ))
+        self._replaced_env = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
+        self._started = True
         self.event_logger.add_listener(schema_id=KERNEL_ACTIONS, listener=self._on_kernel_action)
         for kernel_id in self.kernel_manager.list_kernel_ids():
             self._watch(kernel_id)
+        orphans = self.manager.open_sessions(kernel_alive=False)
+        await self._end_sessions_of(
+            {s.kernel_id or "" for s in orphans}, self.on_shutdown, EndedReason.KERNEL_DIED
+        )
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """The server is stopping and takes its kernels with it: their sessions get the
+        shutdown policy; the server's environment is as it was before :meth:`start`."""
+        if not self._started:
+            return
+        self._started = False
         self.event_logger.remove_listener(listener=self._on_kernel_action)
+        running = self.manager.open_sessions(kernel_alive=True)
+        await self._end_sessions_of(
+            {s.kernel_id or "" for s in running}, self.on_shutdown, EndedReason.KERNEL_SHUTDOWN
+        )
+        for name, value in self._replaced_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
+    # ----------------------------------------------------------------- kernel events
     async def _on_kernel_action(self, logger: Any, schema_id: str, data: dict) -> None:
         kernel_id = data.get("kernel_id")
         if data.get("status") != "success" or not kernel_id:
             return
         action = data.get("action")
-        if action in ("start", "restart") and self.load_magic:
-            await self._load_magic(kernel_id)
         if action == "start":
             self._watch(kernel_id)
         elif action == "shutdown":
-            self._watched.discard(kernel_id)
-            await self.manager.end_kernel_sessions(kernel_id, self.on_shutdown, "kernel_shutdown")
+            await self.kernel_shut_down(kernel_id)
         elif action == "restart":
-            if kernel_id in self._crashed:
-                self._crashed.discard(kernel_id)
-                reason = "kernel_died"
-            else:
-                reason = "kernel_restart"
-            await self.manager.end_kernel_sessions(kernel_id, self.on_restart, reason)
+            await self.kernel_restarted(kernel_id)
 
-    async def _load_magic(self, kernel_id: str) -> None:
-        """``%load_ext jupyter_qsession`` in a new Python kernel, before any cell of the user's
-        (the kernel runs requests in order and this one is sent as soon as it starts)."""
-        if kernel_id not in self.kernel_manager:
-            return
-        kernel = self.kernel_manager.get_kernel(kernel_id)
-        if (kernel.kernel_spec.language or "").lower() != "python":
-            return
-        client = kernel.client()
-        client.start_channels()
-        try:
-            await client.wait_for_ready(timeout=60)
-            await client.execute_interactive(
-                "%load_ext jupyter_qsession", silent=True, store_history=False, timeout=60
-            )
-        except (RuntimeError, TimeoutError) as error:
-            log.warning("jupyter_qsession: could not load the magic in %s: %s", kernel_id, error)
-        finally:
-            client.stop_channels()
+    async def kernel_shut_down(self, kernel_id: str) -> None:
+        self._watched.discard(kernel_id)
+        await self._end_sessions_of([kernel_id], self.on_shutdown, EndedReason.KERNEL_SHUTDOWN)
+
+    async def kernel_restarted(self, kernel_id: str) -> None:
+        """A restart asked for, or the restarter's after a crash (then it says so)."""
+        if kernel_id in self._crashed:
+            self._crashed.discard(kernel_id)
+            reason = EndedReason.KERNEL_DIED
+        else:
+            reason = EndedReason.KERNEL_RESTART
+        await self._end_sessions_of([kernel_id], self.on_restart, reason)
+
+    async def kernel_died(self, kernel_id: str) -> None:
+        """Dead for good: its restarter gave up."""
+        log.warning("jupyter_qsession: kernel %s died; ending its sessions", kernel_id)
+        self._watched.discard(kernel_id)
+        await self._end_sessions_of([kernel_id], self.on_shutdown, EndedReason.KERNEL_DIED)
 
     def _watch(self, kernel_id: str) -> None:
         """Hear about crashes, which no event reports."""
@@ -97,14 +134,30 @@ class KernelLifecycle:
         self._watched.add(kernel_id)
         kernel = self.kernel_manager.get_kernel(kernel_id)
         kernel.add_restart_callback(lambda: self._crashed.add(kernel_id), "restart")
-        kernel.add_restart_callback(lambda: self._spawn(self._died(kernel_id)), "dead")
-
-    async def _died(self, kernel_id: str) -> None:
-        log.warning("jupyter_qsession: kernel %s died; ending its sessions", kernel_id)
-        self._watched.discard(kernel_id)
-        await self.manager.end_kernel_sessions(kernel_id, self.on_shutdown, "kernel_died")
+        kernel.add_restart_callback(lambda: self._spawn(self.kernel_died(kernel_id)), "dead")
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    # ----------------------------------------------------------------- the policy
+    async def _end_sessions_of(
+        self, kernel_ids: Iterable[str], policy: str, reason: EndedReason
+    ) -> None:
+        """Apply ``policy`` (close | cancel | keep) to the open sessions of ``kernel_ids``."""
+        if policy == "keep" or self.manager.registry_error is not None:
+            return  # kept, or no session could be registered
+        for kernel_id in kernel_ids:
+            for session in self.manager.of_kernel(kernel_id):
+                if session.state == "closed":
+                    continue
+                try:
+                    if policy == "cancel":
+                        await self.manager.cancel(session.id, reason)
+                    elif session.accepting_jobs:
+                        await self.manager.close(session.id, reason)
+                except (Conflict, NotFound, ProviderUnavailable) as exc:
+                    log.warning(
+                        "jupyter_qsession: cannot %s session %s: %s", policy, session.id, exc
+                    )

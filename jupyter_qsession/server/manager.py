@@ -1,8 +1,10 @@
 """The session manager: the only writer of session state on the Jupyter server side.
 
 Data flows one way: provider -> manager -> registry (persisted first) -> listeners (the
-WebSocket hub). Handlers, the kernel bridge and the kernel-lifecycle policy call the manager's
-commands; they never touch the registry.
+WebSocket hub). The provider pushes the sessions that changed, whole; the manager stores what
+it is given — serialized once, that text going to the registry and to the browsers — and
+never reads a pushed change back. Handlers, the kernel bridge and the kernel lifecycle call
+the manager's commands; they never touch the registry.
 
 A registry that cannot be used stops nothing silently: the manager still starts (so kernels
 get the bridge and the provider), keeps the reason in ``registry_error`` and refuses every
@@ -13,30 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 
-from .errors import (
-    Conflict,
-    NotFound,
-    ProviderUnavailable,
-    RegistryUnavailable,
-    unknown_job,
-    unknown_session,
-)
-from .models import SessionModel
+from ..errors import Conflict, NotFound, ProviderUnavailable, RegistryUnavailable
+from ..timing import to_iso
+from ..vocabulary import EndedReason, SessionState
+from .access import unknown_job, unknown_session
+from .models import ServiceSession, SessionModel
 from .providers import Provider
 from .registry import SessionRegistry, SetAsideRow
 
 log = logging.getLogger(__name__)
 
-# Called with the new model and the names of the fields that changed ("*" for a new session).
-SessionListener = Callable[[SessionModel, list[str]], None]
-POLICIES = ("close", "cancel", "keep")
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+# Called with the new model and its JSON (as stored): the one serialization of the change.
+SessionListener = Callable[[SessionModel, str], None]
+CLOSED = SessionState.CLOSED.value
 
 
 class SessionManager:
@@ -47,14 +41,15 @@ class SessionManager:
         provider: Provider,
         registry: SessionRegistry,
         *,
-        refresh_interval: float = 5.0,
         kernel_alive: Callable[[str], bool] = lambda kernel_id: False,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.provider = provider
         self.registry = registry
-        self.refresh_interval = refresh_interval
         self.kernel_alive = kernel_alive
+        self.clock = clock
         self.sessions: dict[str, SessionModel] = {}
+        self._json: dict[str, str] = {}  # each session as stored and sent
         # Why the registry cannot be used (every query and command answers it), or None.
         self.registry_error: str | None = None
         # What the user should know although nothing stopped: rows set aside, one line each.
@@ -62,31 +57,35 @@ class SessionManager:
         self.listeners: list[SessionListener] = []
         # Why the manager itself ended a session (kernel policy), until the provider says closed.
         self._ending: dict[str, str] = {}
-        self._poller: asyncio.Task | None = None
-        self._refreshing: set[asyncio.Future] = set()
         # Set once the registry is loaded and reattached; requests wait for it.
         self.started = asyncio.Event()
 
+    def _now(self) -> str:
+        return to_iso(self.clock()) or ""
+
     # ----------------------------------------------------------------- lifecycle
     async def start(self) -> None:
-        """Connect the provider, then reattach to the registry's sessions that are still open."""
+        """Connect the provider, then reattach to the registry's sessions that are still open:
+        read each once (the service went on while this server was away), then follow them."""
         try:
             await self.provider.start(self._on_provider_change)
             self._load()
-            await self._refresh_open()
-            if not self.provider.pushes:
-                self._poller = asyncio.ensure_future(self._poll())
+            opened = [s.id for s in self.sessions.values() if s.state != CLOSED]
+            for session_id in opened:
+                await self._reread(session_id)
+            self.provider.follow(s for s in opened if self.sessions[s].state != CLOSED)
         finally:
             self.started.set()
 
     def _load(self) -> None:
         try:
-            loaded = self.registry.load(now=now_iso())
+            loaded = self.registry.load(now=self._now())
         except RegistryUnavailable as fault:
             self._registry_failed(fault)
             return
         for session in loaded.sessions:
             self.sessions[session.id] = session
+            self._json[session.id] = session.model_dump_json()
         self.warnings = [self._set_aside_warning(row) for row in loaded.set_aside]
 
     def _set_aside_warning(self, row: SetAsideRow) -> str:
@@ -111,12 +110,12 @@ class SessionManager:
             raise RegistryUnavailable(self.registry_error)
 
     async def stop(self) -> None:
-        await self.settled()
-        if self._poller is not None:
-            self._poller.cancel()
-            self._poller = None
         await self.provider.stop()
         self.registry.close()
+
+    async def settled(self) -> None:
+        """Return once every change the provider pushed so far is stored and announced: at
+        once, since pushes are stored as they arrive (kept for callers that wait on it)."""
 
     def open_sessions(self, *, kernel_alive: bool) -> list[SessionModel]:
         """Open sessions whose kernel runs (or, ``kernel_alive=False``, that outlived their
@@ -124,7 +123,7 @@ class SessionManager:
         return [
             s
             for s in self.sessions.values()
-            if s.state != "closed" and self._kernel_is_alive(s.kernel_id) == kernel_alive
+            if s.state != CLOSED and self._kernel_is_alive(s.kernel_id) == kernel_alive
         ]
 
     def _kernel_is_alive(self, kernel_id: str | None) -> bool:
@@ -138,8 +137,12 @@ class SessionManager:
         except KeyError:
             raise unknown_session(session_id) from None
 
+    def json_of(self, session_id: str) -> str:
+        """The session's JSON exactly as it was stored and pushed."""
+        return self._json[session_id]
+
     def list(self) -> list[SessionModel]:
-        """Newest registration first."""
+        """Newest registration first (the one order every view of the list uses)."""
         self.require_registry()
         return sorted(self.sessions.values(), key=lambda s: s.registered_at, reverse=True)
 
@@ -163,144 +166,117 @@ class SessionManager:
             if known.kernel_id != kernel_id:
                 raise Conflict(f"Session {session_id} is registered under another kernel.")
             return known
-        service = await self.provider.fetch(session_id, fresh=True)
-        if service.state == "closed":
+        service = await self.provider.read(session_id)
+        if service.state == CLOSED:
             raise Conflict(f"Session {session_id} has already ended; open a new one.")
+        known = self.sessions.get(session_id)  # registered meanwhile by a concurrent call
+        if known is not None:
+            return await self.register(session_id, kernel_id, owner)
         session = SessionModel(
             id=session_id,
             kernel_id=kernel_id,
             owner=owner,
             provider=self.provider.name,
-            registered_at=now_iso(),
+            registered_at=self._now(),
             **dict(service),
         )
-        self._store(session, ["*"])
+        self._store(session)
+        self.provider.follow([session_id])
         return session
 
-    async def close(self, session_id: str, reason: str = "closed") -> SessionModel:
+    async def close(self, session_id: str, reason: str = EndedReason.CLOSED) -> SessionModel:
         session = self._live(session_id)
         if not session.accepting_jobs:
             raise Conflict(f"Session {session_id} is already closing: its queued jobs will finish.")
-        self._ending.setdefault(session_id, reason)
-        await self.provider.close(session_id)
-        return await self.refresh(session_id, fresh=True)
+        self._ending.setdefault(session_id, str(reason))
+        return self._apply(session_id, await self.provider.close(session_id))
 
-    async def cancel(self, session_id: str, reason: str = "cancelled") -> SessionModel:
+    async def cancel(self, session_id: str, reason: str = EndedReason.CANCELLED) -> SessionModel:
         self._live(session_id)
-        self._ending[session_id] = reason
-        await self.provider.cancel(session_id)
-        return await self.refresh(session_id, fresh=True)
+        self._ending[session_id] = str(reason)
+        return self._apply(session_id, await self.provider.cancel(session_id))
 
     async def cancel_job(self, job_id: str) -> SessionModel:
         session = self.session_of_job(job_id)
         job = next(job for job in session.jobs if job.id == job_id)
         if job.status in ("DONE", "ERROR", "CANCELLED"):
             raise Conflict(f"Job {job_id} has already ended ({job.status.lower()}).")
-        await self.provider.cancel_job(job_id)
-        return await self.refresh(session.id, fresh=True)
-
-    async def end_kernel_sessions(self, kernel_id: str, policy: str, reason: str) -> None:
-        """Apply a kernel policy (close | cancel | keep) to the kernel's open sessions."""
-        if policy not in POLICIES:
-            raise ValueError(f"policy must be one of {POLICIES}")
-        if self.registry_error is not None:
-            return  # no session could be registered
-        for session in self.of_kernel(kernel_id):
-            if policy == "keep" or session.state == "closed":
-                continue
-            try:
-                if policy == "cancel":
-                    await self.cancel(session.id, reason)
-                elif session.accepting_jobs:
-                    await self.close(session.id, reason)
-            except (Conflict, NotFound, ProviderUnavailable) as exc:
-                log.warning("jupyter_qsession: cannot %s session %s: %s", policy, session.id, exc)
+        return self._apply(session.id, await self.provider.cancel_job(job_id, session.id))
 
     # ----------------------------------------------------------------- provider side
-    async def refresh(self, session_id: str, *, fresh: bool = False) -> SessionModel:
-        """Re-read one session from the provider; store and announce it if it changed.
-        ``fresh``: after a command, read the service now, not a change it pushed earlier."""
-        self.get(session_id)
+    def _on_provider_change(self, changed: dict[str, ServiceSession | None]) -> None:
+        """Store what the provider pushed (``None``: the service no longer knows the session);
+        sessions this server did not register are not its business."""
+        for session_id, service in changed.items():
+            if session_id not in self.sessions:
+                continue
+            try:
+                self._apply(session_id, service)
+            except RegistryUnavailable:
+                pass  # logged once, and told to every caller from now on
+
+    async def _reread(self, session_id: str) -> None:
         try:
-            service = await self.provider.fetch(session_id, fresh=fresh)
+            service = await self.provider.read(session_id)
         except NotFound:
-            old = self.get(session_id)
-            if old.state == "closed":
+            service = None
+        except ProviderUnavailable as exc:
+            log.warning("jupyter_qsession: cannot read session %s: %s", session_id, exc)
+            return
+        try:
+            self._apply(session_id, service)
+        except RegistryUnavailable:
+            pass
+
+    def _apply(self, session_id: str, service: ServiceSession | None) -> SessionModel:
+        """The registered session updated with what the service says of it; stored and
+        announced if that differs from what was stored."""
+        old = self.get(session_id)
+        if service is None:
+            if old.state == CLOSED:
                 return old
             # The service forgot it (the embedded emulator died with the previous server).
             service = old.model_copy(
                 update={
-                    "state": "closed",
+                    "state": CLOSED,
                     "accepting_jobs": False,
-                    "closed_at": now_iso(),
-                    "ended_reason": "provider_lost",
+                    "closed_at": self._now(),
+                    "ended_reason": EndedReason.PROVIDER_LOST.value,
                     "interactive_expires_at": None,
                 }
             )
-        old = self.get(session_id)  # as it is now: another refresh may have run meanwhile
         fields = dict(service)
-        if fields["state"] == "closed":
+        if fields["state"] == CLOSED:
             reason = self._ending.pop(session_id, None)
-            if old.state == "closed" and old.ended_reason:
+            if old.state == CLOSED and old.ended_reason:
                 fields["ended_reason"] = old.ended_reason  # why it ended never changes
-            elif reason is not None and fields.get("ended_reason") != "max_ttl":
+            elif reason is not None and fields.get("ended_reason") != EndedReason.MAX_TTL:
                 fields["ended_reason"] = reason
         names = SessionModel.model_fields
         new = old.model_copy(update={k: v for k, v in fields.items() if k in names})
-        changes = [name for name in names if getattr(new, name) != getattr(old, name)]
-        if changes:
-            self._store(new, changes)
-        return new
-
-    def _on_provider_change(self, session_ids: set[str]) -> None:
-        """Re-read the sessions that changed ("*": every open one, e.g. a restarted service)."""
-        if "*" in session_ids:
-            session_ids = {s.id for s in self.sessions.values() if s.state != "closed"}
-        for session_id in session_ids:
-            if session_id in self.sessions:
-                task = asyncio.ensure_future(self._refresh_quietly(session_id))
-                self._refreshing.add(task)
-                task.add_done_callback(self._refreshing.discard)
-
-    async def settled(self) -> None:
-        """Wait until every change the provider pushed so far is stored and announced."""
-        while self._refreshing:
-            await asyncio.gather(*list(self._refreshing))
-
-    async def _refresh_quietly(self, session_id: str) -> None:
-        try:
-            await self.refresh(session_id)
-        except RegistryUnavailable:
-            pass  # logged once, and told to every caller from now on
-        except ProviderUnavailable as exc:
-            log.warning("jupyter_qsession: cannot refresh session %s: %s", session_id, exc)
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.refresh_interval)
-            await self._refresh_open()
-
-    async def _refresh_open(self) -> None:
-        """Re-read every session that has not ended (at start, and per poll)."""
-        for session in list(self.sessions.values()):
-            if session.state != "closed":
-                await self._refresh_quietly(session.id)
+        return self._store(new)
 
     def _live(self, session_id: str) -> SessionModel:
         session = self.get(session_id)
-        if session.state == "closed":
+        if session.state == CLOSED:
             raise Conflict(
                 f"Session {session_id} has already ended ({session.ended_reason or 'closed'})."
             )
         return session
 
-    def _store(self, session: SessionModel, changes: list[str]) -> None:
-        """Persist, then remember, then tell: a change the registry refused is not announced."""
+    def _store(self, session: SessionModel) -> SessionModel:
+        """Serialize once; if that text is new, persist it, then remember, then tell (a change
+        the registry refused is not announced)."""
+        text = session.model_dump_json()
+        if self._json.get(session.id) == text:
+            return self.sessions[session.id]
         try:
-            self.registry.save(session)
+            self.registry.save(session, text)
         except RegistryUnavailable as fault:
             self._registry_failed(fault)
             raise
         self.sessions[session.id] = session
+        self._json[session.id] = text
         for listener in list(self.listeners):
-            listener(session, changes)
+            listener(session, text)
+        return session

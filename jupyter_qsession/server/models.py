@@ -98,9 +98,8 @@ class SessionEvent(_Model):
 
     type: Literal["snapshot", "session"]
     sessions: list[SessionModel] | None = None
-    session: SessionModel | None = None
-    changes: list[str] | None = Field(
-        default=None, description="Fields that changed; 'jobs' when a job's status changed."
+    session: SessionModel | None = Field(
+        default=None, description="The changed session, whole: the browser replaces its row."
     )
 
 

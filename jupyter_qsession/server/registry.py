@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import RegistryUnavailable
+from ..errors import RegistryUnavailable
 from .models import SessionModel
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,9 @@ class SessionRegistry:
         kept = self._db.execute("SELECT id, error, set_aside_at FROM set_aside ORDER BY rowid")
         return Loaded(sessions, [SetAsideRow(*row) for row in kept])
 
-    def save(self, session: SessionModel) -> None:
+    def save(self, session: SessionModel, model_json: str) -> None:
+        """Write ``session``; ``model_json`` is its serialization (made once per change by the
+        manager, which sends the same text to the browsers)."""
         try:
             self._db.execute(
                 f"INSERT INTO sessions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -116,7 +118,7 @@ class SessionRegistry:
                     session.provider,
                     int(session.state == "closed"),
                     session.registered_at,
-                    session.model_dump_json(),
+                    model_json,
                 ),
             )
         except sqlite3.Error as exc:

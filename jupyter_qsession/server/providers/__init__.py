@@ -1,11 +1,19 @@
 """Where sessions live: the emulator process (default) or a Qiskit Runtime service.
 
-``RuntimeServiceProvider`` (``.runtime``) needs qiskit-ibm-runtime: import it from there, when
-it is the provider, so that a lab on the emulator never loads the client.
+``c.QSessionApp.provider_class`` picks one; each takes its settings from its own section
+(``c.EmulatorProvider.*``, ``c.RuntimeServiceProvider.*``). ``RuntimeServiceProvider`` imports
+qiskit-ibm-runtime on first use only, so a lab on the emulator never loads the client.
 """
 
 from .base import ChangeListener, Provider
 from .emulator import EmulatorProvider
 from .process import EmulatorProcess
+from .runtime import RuntimeServiceProvider
 
-__all__ = ["ChangeListener", "EmulatorProcess", "EmulatorProvider", "Provider"]
+__all__ = [
+    "ChangeListener",
+    "EmulatorProcess",
+    "EmulatorProvider",
+    "Provider",
+    "RuntimeServiceProvider",
+]

@@ -2,9 +2,9 @@
 
 The lab server talks to the emulator like any client, over loopback HTTP (tornado's async
 client: no thread, no qiskit in the lab server), with the operator key. Changes arrive on
-the emulator's long-poll feed as the changed sessions themselves (``emulator/feed.py``): no
-read-back. The feed also tells a restarted emulator apart (its ``epoch``), and then every open
-session is re-read.
+the emulator's long-poll feed as the changed sessions themselves (``emulator/feed.py``) and are
+pushed on as they are: no read-back. The feed also tells a restarted emulator apart (its
+``epoch``); then every session the manager follows is read and pushed again.
 """
 
 from __future__ import annotations
@@ -12,42 +12,71 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from jupyter_core.paths import jupyter_data_dir
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from traitlets import Enum, Unicode, default
 
-from ..errors import Conflict, NotFound, ProviderUnavailable
+from ...emulator.settings import QSessionEmulator
+from ...errors import Conflict, NotFound, ProviderUnavailable
+from ...wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
 from ..models import ServiceSession
 from .base import ChangeListener, Provider
 from .process import EmulatorProcess, EmulatorUnavailable
 
 log = logging.getLogger(__name__)
 
-URL_ENV = "QSESSION_EMULATOR_URL"
-TOKEN_ENV = "QSESSION_EMULATOR_TOKEN"
 FEED_TIMEOUT = 25.0
 GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 API = "/api/v1"
 
 
 class EmulatorProvider(Provider):
-    """Sessions on the emulator process of this lab (or on one it shares with other labs)."""
+    """Sessions on the emulator process of this lab (or on one it shares with other labs),
+    configured with ``c.EmulatorProvider.*`` and the emulator's own ``c.QSessionEmulator.*``."""
 
     name = "emulator"
     pushes = True
 
-    def __init__(self, process: EmulatorProcess, *, kernel_user: str) -> None:
-        self.process = process
-        self.kernel_user = kernel_user
+    emulator_dir = Unicode(
+        config=True,
+        help="""Where the emulator process keeps its state (emulator.sqlite: sessions, jobs,
+        results, users' keys), its URL while it runs (emulator.json) and this server's key
+        (operator.key). Lab servers of one user share it, and with it one emulated service.
+        Default: <jupyter data dir>/qsession.""",
+    )
+    clock = Enum(
+        ["wall", "manual"],
+        default_value="wall",
+        config=True,
+        help="The emulator's clock: 'manual' only moves when told to (tests).",
+    )
+
+    @default("emulator_dir")
+    def _default_emulator_dir(self) -> str:
+        return str(Path(jupyter_data_dir()) / "qsession")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.process = EmulatorProcess(self.emulator_dir, self.emulator_options())
         self._http = AsyncHTTPClient()
         self._bearer: str | None = None
         self._kernel_key = ""
-        self._pushed: dict[str, dict[str, Any]] = {}
         self._on_change: ChangeListener | None = None
         self._feed: asyncio.Task | None = None
         self._epoch, self._seq = "", -1  # the feed position reached
         self.problem: str | None = None
+
+    def emulator_options(self) -> list[str]:
+        """``--clock`` and c.QSessionEmulator.* as the emulator process's command line."""
+        settings = QSessionEmulator(parent=self)
+        options = ["--clock", self.clock]
+        for name in settings.trait_names(config=True):
+            options += ["--" + name.replace("_", "-"), str(getattr(settings, name))]
+        return options
 
     # ----------------------------------------------------------------- lifecycle
     async def start(self, on_change: ChangeListener) -> None:
@@ -74,27 +103,23 @@ class EmulatorProvider(Provider):
 
     def kernel_env(self) -> dict[str, str]:
         """The emulator's URL and the kernel owner's own key (never the operator's)."""
-        return {URL_ENV: self.process.url or "", TOKEN_ENV: self._kernel_key}
+        return {EMULATOR_URL_ENV: self.process.url or "", EMULATOR_TOKEN_ENV: self._kernel_key}
 
     # ----------------------------------------------------------------- commands
-    async def fetch(self, session_id: str, *, fresh: bool = False) -> ServiceSession:
-        view = None if fresh else self._pushed.pop(session_id, None)
-        if view is None:
-            view = await self._call("GET", f"{API}/qsession/sessions/{session_id}")
-        return ServiceSession.model_validate({k: v for k, v in view.items() if k != "id"})
+    async def read(self, session_id: str) -> ServiceSession:
+        return _session(await self._call("GET", f"{API}/qsession/sessions/{session_id}"))
 
-    async def close(self, session_id: str) -> None:
+    async def close(self, session_id: str) -> ServiceSession:
         await self._call("PATCH", f"{API}/sessions/{session_id}", {"accepting_jobs": False})
+        return await self.read(session_id)
 
-    async def cancel(self, session_id: str) -> None:
+    async def cancel(self, session_id: str) -> ServiceSession:
         await self._call("DELETE", f"{API}/sessions/{session_id}/close")
+        return await self.read(session_id)
 
-    async def cancel_job(self, job_id: str) -> str:
-        job = await self._call("GET", f"{API}/jobs/{job_id}?exclude_params=true")
-        if not job.get("session_id"):
-            raise NotFound(f"Job {job_id} does not belong to a session.")
+    async def cancel_job(self, job_id: str, session_id: str) -> ServiceSession:
         await self._call("POST", f"{API}/jobs/{job_id}/cancel")
-        return job["session_id"]
+        return await self.read(session_id)
 
     async def advance_clock(self, seconds: float) -> None:
         """A manual-clock emulator (tests): move its time, one event at a time."""
@@ -121,13 +146,18 @@ class EmulatorProvider(Provider):
                 await asyncio.sleep(1.0)
                 await self._revive()
                 continue
-            changed = {view["id"] for view in feed["sessions"]}
-            for view in feed["sessions"]:
-                self._pushed[view["id"]] = view
+            changed = {view["id"]: _session(view) for view in feed["sessions"]}
             if feed.get("reset") and after != -1:
-                changed.add("*")  # a new emulator run: re-read everything open
-            if changed and self._on_change is not None:
-                self._on_change(changed)
+                # A new emulator run: what it says now of every session followed.
+                for session_id in self.followed - set(changed):
+                    try:
+                        changed[session_id] = await self.read(session_id)
+                    except NotFound:
+                        changed[session_id] = None
+                    except ProviderUnavailable as exc:
+                        log.warning("jupyter_qsession: cannot read %s: %s", session_id, exc)
+            if self._on_change is not None:
+                self.push(self._on_change, changed)
             self._epoch, self._seq = feed["epoch"], feed["seq"]
 
     async def _revive(self) -> None:
@@ -214,6 +244,11 @@ class EmulatorProvider(Provider):
         except OSError as exc:
             raise ProviderUnavailable(f"The emulator is unreachable: {exc}") from None
         return json.loads(response.body) if response.body else None
+
+
+def _session(view: dict[str, Any]) -> ServiceSession:
+    """The emulator's session view (``emulator/views.py``) as the model it was made for."""
+    return ServiceSession.model_validate({k: v for k, v in view.items() if k != "id"})
 
 
 class _Expired(Exception):

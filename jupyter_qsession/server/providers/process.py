@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ...emulator.labs import OPERATOR_KEY_ENV, alive, live_leases
+from ...emulator.labs import alive, live_leases
+from ...wire import OPERATOR_KEY_ENV
 
 log = logging.getLogger(__name__)
 

@@ -1,127 +1,166 @@
 """A Qiskit Runtime service (IBM Quantum, or a standalone emulator) through the public client.
 
-The service cannot push, so the manager re-reads open sessions every ``refresh_interval``.
+The service cannot push, so this provider polls the sessions the manager follows every
+``refresh_interval`` and pushes what it read. Per open session and interval: the session's
+details and one listing of its jobs; a job's start and end times are read once each (its
+metrics) and finished jobs are kept, since they never change.
+
 Every call runs in a worker thread (the client is synchronous) and is mapped to our errors:
 404 -> NotFound, 409 -> Conflict, anything unreachable -> ProviderUnavailable.
+qiskit-ibm-runtime is imported on first use: a lab configured for the emulator never loads it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
-from qiskit_ibm_runtime import QiskitRuntimeService, Session
-from qiskit_ibm_runtime.accounts import AccountNotFoundError
-from qiskit_ibm_runtime.api.exceptions import RequestsApiError
-from qiskit_ibm_runtime.exceptions import IBMError, IBMInputValueError
+from traitlets import Float, Unicode
 
-from ..errors import Conflict, NotFound, ProviderUnavailable
-from ..models import JobModel, ServiceSession
+from ...errors import Conflict, NotFound, ProviderUnavailable
+from ...timing import epoch, interactive_deadline, max_ttl_deadline, to_iso
+from ...vocabulary import (
+    FINAL_JOB_STATUSES,
+    SERVICE_JOB_STATUS,
+    JobStatus,
+    SessionState,
+    ended_reason_of,
+)
+from ...wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
+from ..models import JobModel, ServiceSession, Transition
 from .base import ChangeListener, Provider
 
-FINAL = {"DONE", "ERROR", "CANCELLED"}
-ENDED_REASON = {"cancelled": "cancelled", "max ttl reached": "max_ttl", "closed": "closed"}
-
-
-def _iso(value: Any) -> str | None:
-    """The service's timestamps (strings or datetimes) as ISO 8601 UTC with a ``Z``."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value.isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def _plus(stamp: str | None, seconds: float | None) -> str | None:
-    if stamp is None or seconds is None:
-        return None
-    return _iso(datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(seconds=seconds))
+PAGE = 100  # jobs per page of the listing
 
 
 class RuntimeServiceProvider(Provider):
-    """Sessions on a remote Qiskit Runtime service, read with ``qiskit-ibm-runtime``."""
+    """Sessions on a remote Qiskit Runtime service, read with ``qiskit-ibm-runtime``: a saved
+    account (``account_name``, or the default saved account), or ``token``/``instance``, or
+    ``$QISKIT_IBM_TOKEN``; or any Runtime API at ``url``."""
 
+    name = "ibm"
     pushes = False
 
-    def __init__(
-        self,
-        service_factory: Callable[[], QiskitRuntimeService],
-        *,
-        name: str = "ibm",
-        kernel_env: dict[str, str] | None = None,
-    ) -> None:
-        self.name = name
-        self._factory = service_factory
-        self._kernel_env = dict(kernel_env or {})
-        self._service: QiskitRuntimeService | None = None
-        self._sessions: dict[str, Session] = {}
-        # Final jobs never change: their rendering is kept instead of re-read.
+    account_name = Unicode("", config=True, help="Name of a saved qiskit-ibm-runtime account.")
+    channel = Unicode("ibm_quantum_platform", config=True, help="qiskit-ibm-runtime channel.")
+    token = Unicode(
+        "", config=True, help="IBM Cloud API key (default: $QISKIT_IBM_TOKEN or the saved account)."
+    )
+    instance = Unicode("", config=True, help="IBM Cloud instance CRN or name.")
+    url = Unicode(
+        "",
+        config=True,
+        help="""A Qiskit Runtime API URL instead of IBM's, e.g. a standalone
+        `jupyter qsession emulator` (then token is its API key). Lets sessions outlive
+        this server, as real IBM sessions do.""",
+    )
+    refresh_interval = Float(
+        5.0,
+        min=0.05,
+        config=True,
+        help="Seconds between two reads of each open session (the service cannot push).",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._service: Any = None
+        self._sessions: dict[str, Any] = {}  # qiskit_ibm_runtime.Session by id
+        # Final jobs never change: kept instead of re-read. A running job's start, read once.
         self._final_jobs: dict[str, JobModel] = {}
+        self._started: dict[str, str | None] = {}
+        # When this provider first saw a session inactive, for services that give no history.
+        self._inactive_seen: dict[str, str] = {}
+        self._poller: asyncio.Task | None = None
+        self.clock: Callable[[], float] = time.time
 
     async def start(self, on_change: ChangeListener) -> None:
-        """Nothing to connect yet: the service is built on first use, so an unreachable service
+        """Start polling. The service itself is built on first use, so an unreachable service
         at server start costs a clear error on first use, not a failed server."""
+        self._poller = asyncio.ensure_future(self._poll(on_change))
 
     async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            self._poller = None
         self._sessions.clear()
 
     def kernel_env(self) -> dict[str, str]:
-        return dict(self._kernel_env)
+        """What a kernel needs to reach the same service (never sent to a browser)."""
+        if self.url:
+            return {EMULATOR_URL_ENV: self.url, EMULATOR_TOKEN_ENV: self.token}
+        if self.token:
+            return {"QISKIT_IBM_TOKEN": self.token, "QISKIT_IBM_INSTANCE": self.instance}
+        return {}
 
-    async def fetch(self, session_id: str, *, fresh: bool = False) -> ServiceSession:
-        return await self._run(self._fetch, session_id)
+    async def read(self, session_id: str) -> ServiceSession:
+        return await self._run(self._read, session_id)
 
-    async def close(self, session_id: str) -> None:
+    async def close(self, session_id: str) -> ServiceSession:
         await self._run(lambda: self._session(session_id).close())
+        return await self.read(session_id)
 
-    async def cancel(self, session_id: str) -> None:
+    async def cancel(self, session_id: str) -> ServiceSession:
         await self._run(lambda: self._session(session_id).cancel())
+        return await self.read(session_id)
 
-    async def cancel_job(self, job_id: str) -> str:
-        def cancel() -> str:
-            job = self._client().job(job_id)
-            if job.session_id is None:
-                raise NotFound(f"Job {job_id} does not belong to a session.")
-            job.cancel()
-            return job.session_id
+    async def cancel_job(self, job_id: str, session_id: str) -> ServiceSession:
+        await self._run(lambda: self._client().job(job_id).cancel())
+        return await self.read(session_id)
 
-        return await self._run(cancel)
+    async def _poll(self, on_change: ChangeListener) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_interval)
+            changed: dict[str, ServiceSession | None] = {}
+            for session_id in sorted(self.followed):
+                try:
+                    changed[session_id] = await self.read(session_id)
+                except NotFound:
+                    changed[session_id] = None
+                except ProviderUnavailable as exc:
+                    self.log.warning("jupyter_qsession: cannot read %s: %s", session_id, exc)
+            self.push(on_change, changed)
 
     # ----------------------------------------------------------------- worker-thread side
-    def _client(self) -> QiskitRuntimeService:
+    def _client(self) -> Any:
         if self._service is None:
-            self._service = self._factory()
+            self._service = self._build_service()
         return self._service
 
-    def _session(self, session_id: str) -> Session:
+    def _build_service(self) -> Any:
+        from qiskit_ibm_runtime import QiskitRuntimeService
+
+        from ...emulator.client import runtime_service
+
+        token = self.token or os.environ.get("QISKIT_IBM_TOKEN") or None
+        if self.url:
+            return runtime_service(self.url, token)
+        if token:
+            return QiskitRuntimeService(
+                channel=self.channel, token=token, instance=self.instance or None
+            )
+        return QiskitRuntimeService(name=self.account_name or None)
+
+    def _session(self, session_id: str) -> Any:
         session = self._sessions.get(session_id)
         if session is None:
+            from qiskit_ibm_runtime import Session
+
             session = Session.from_id(session_id, self._client())
             self._sessions[session_id] = session
         return session
 
-    def _fetch(self, session_id: str) -> ServiceSession:
+    def _read(self, session_id: str) -> ServiceSession:
         details = self._session(session_id).details() or {}
-        jobs = [self._job(job) for job in self._client().jobs(session_id=session_id, limit=None)]
-        state = details.get("state") or "open"
-        started = _iso(details.get("started_at"))
+        jobs = [self._job(raw) for raw in self._job_listing(session_id)]
+        state = details.get("state") or SessionState.OPEN.value
+        started = epoch(details.get("started_at"))
+        activated = epoch(details.get("activated_at"))
         interactive = details.get("interactive_timeout")
-        pending = any(job.status not in FINAL for job in jobs)
-        idle_since = max(
-            (
-                s
-                for s in (
-                    _iso(details.get("activated_at")),
-                    _iso(details.get("last_job_completed")),
-                )
-                if s
-            ),
-            default=None,
-        )
-        last_change = (details.get("timestamps") or [{}])[-1]
-        reason = last_change.get("reason") if state == "closed" else None
+        closed = state == SessionState.CLOSED
+        history = details.get("timestamps") or []
         return ServiceSession(
             backend=details.get("backend_name") or "",
             mode=details.get("mode") or "dedicated",
@@ -129,40 +168,93 @@ class RuntimeServiceProvider(Provider):
             accepting_jobs=bool(details.get("accepting_jobs")),
             max_time=details.get("max_time"),
             interactive_timeout=interactive,
-            started_at=started,
-            activated_at=_iso(details.get("activated_at")),
-            expires_at=_plus(started, details.get("max_time")),
-            interactive_expires_at=None
-            if state != "active" or pending
-            else _plus(idle_since, interactive),
-            closed_at=_iso(details.get("closed_at")),
-            ended_reason=ENDED_REASON.get((reason or "closed").lower(), "closed")
-            if state == "closed"
-            else None,
+            started_at=to_iso(started),
+            activated_at=to_iso(activated),
+            expires_at=to_iso(max_ttl_deadline(started, details.get("max_time"))),
+            interactive_expires_at=to_iso(
+                interactive_deadline(
+                    active=state == SessionState.ACTIVE,
+                    pending_jobs=any(job.status not in FINAL_JOB_STATUSES for job in jobs),
+                    activated_at=activated,
+                    last_job_completed=epoch(details.get("last_job_completed")),
+                    interactive_ttl=interactive,
+                )
+            ),
+            closed_at=to_iso(details.get("closed_at")),
+            ended_reason=ended_reason_of((history or [{}])[-1].get("reason")) if closed else None,
             usage_seconds=float(details.get("usage_time") or 0.0),
+            transitions=self._transitions(session_id, state, details, history),
             jobs=jobs,
         )
 
-    def _job(self, job: Any) -> JobModel:
-        known = self._final_jobs.get(job.job_id())
+    def _transitions(
+        self, session_id: str, state: str, details: dict, history: list[dict]
+    ) -> list[Transition]:
+        """The service's own state history when it gives one; else what its times say
+        (started, activated, closed), with inactive when this provider first saw it."""
+        known = {s.value for s in SessionState}
+        if history:
+            return [
+                Transition(state=t["status"], at=to_iso(t["timestamp"]))
+                for t in history
+                if t.get("status") in known and t.get("timestamp")
+            ]
+        if state == SessionState.INACTIVE:
+            self._inactive_seen.setdefault(session_id, to_iso(self.clock()) or "")
+        stamps = [
+            (SessionState.OPEN, details.get("started_at")),
+            (SessionState.ACTIVE, details.get("activated_at")),
+            (SessionState.INACTIVE, self._inactive_seen.get(session_id)),
+            (SessionState.CLOSED, details.get("closed_at")),
+        ]
+        return [Transition(state=s, at=to_iso(at)) for s, at in stamps if at]
+
+    def _job_listing(self, session_id: str) -> list[dict]:
+        """The session's jobs as the service lists them, newest first: one call per page.
+        (``QiskitRuntimeService.jobs()`` returns job objects that each read their status
+        again; the listing already holds it.)"""
+        api = self._client()._get_api_client()
+        jobs: list[dict] = []
+        while True:
+            page = api.jobs_get(limit=PAGE, skip=len(jobs), session_id=session_id)
+            jobs += page.get("jobs", [])
+            if not page.get("jobs") or len(jobs) >= page.get("count", 0):
+                return jobs
+
+    def _job(self, raw: dict) -> JobModel:
+        job_id = raw["id"]
+        known = self._final_jobs.get(job_id)
         if known is not None:
             return known
-        status = str(job.status())
-        stamps = job.metrics().get("timestamps", {}) if status != "QUEUED" else {}
+        word = (raw.get("state") or {}).get("status") or raw.get("status") or ""
+        status = SERVICE_JOB_STATUS.get(word.capitalize(), JobStatus.QUEUED)
+        final = status in FINAL_JOB_STATUSES
+        started = finished = None
+        if status != JobStatus.QUEUED and (final or job_id not in self._started):
+            stamps = self._client().job(job_id).metrics().get("timestamps", {})
+            self._started[job_id] = started = to_iso(stamps.get("running"))
+            finished = to_iso(stamps.get("finished"))
+        elif status != JobStatus.QUEUED:
+            started = self._started[job_id]
         model = JobModel(
-            id=job.job_id(),
+            id=job_id,
             status=status,
-            primitive=job.primitive_id,
-            created=_iso(job.creation_date),
-            started=_iso(stamps.get("running")),
-            finished=_iso(stamps.get("finished")),
+            primitive=(raw.get("program") or {}).get("id"),
+            created=to_iso(raw.get("created")),
+            started=started,
+            finished=finished,
             queue_position=None,
         )
-        if status in FINAL:
-            self._final_jobs[model.id] = model
+        if final:
+            self._final_jobs[job_id] = model
+            self._started.pop(job_id, None)
         return model
 
     async def _run(self, call: Callable[..., Any], *args: Any) -> Any:
+        from qiskit_ibm_runtime.accounts import AccountNotFoundError
+        from qiskit_ibm_runtime.api.exceptions import RequestsApiError
+        from qiskit_ibm_runtime.exceptions import IBMError, IBMInputValueError
+
         try:
             return await asyncio.to_thread(call, *args)
         except (NotFound, Conflict):
