@@ -15,6 +15,9 @@ BRIDGE_URL_ENV = "QSESSION_BRIDGE_URL"  # the lab server's URL, for the kernel b
 PROVIDER_ENV = "QSESSION_PROVIDER"  # 'emulator' or 'ibm': which service the lab uses
 EMULATOR_URL_ENV = "QSESSION_EMULATOR_URL"  # a Runtime REST URL instead of IBM's
 EMULATOR_TOKEN_ENV = "QSESSION_EMULATOR_TOKEN"  # the API key for it (the kernel owner's)
+# Kept for a kernel started to load the magic itself (kernel/autoload.py): the user's own
+# $PYTHONSTARTUP, which the kernel's start-up file runs first.
+USER_STARTUP_ENV = "QSESSION_USER_PYTHONSTARTUP"
 # What the lab server gives the emulator process it starts (env, not argv: argv is public).
 OPERATOR_KEY_ENV = "QSESSION_EMULATOR_OPERATOR_KEY"
 
