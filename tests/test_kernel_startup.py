@@ -6,6 +6,8 @@ environment has the magic before its first cell, after the user's own ``$PYTHONS
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -114,3 +116,23 @@ def test_kernel_env_without_a_users_startup_file_loads_the_magic(start_kernel):
     environ = outside_a_lab()
     kernel = start_kernel({**environ, **kernel_env(environ)})
     assert kernel.line(HAS_MAGIC, "MAGIC") == "True"
+
+
+def test_a_plain_python_with_kernel_env_runs_the_users_startup_and_loads_nothing(tmp_path):
+    """A lab terminal shares the kernels' $PYTHONSTARTUP; its ``python`` (run away from this
+    checkout, as another environment's would be) runs the user's file and nothing of ours."""
+    users_own = tmp_path / "startup.py"
+    users_own.write_text("print('USER', 'ran')\n")
+    environ = {**outside_a_lab(), "PYTHONSTARTUP": str(users_own)}
+    environ.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [sys.executable, "-i"],
+        input="import sys; print('LOADED', 'jupyter_qsession' in sys.modules)\n",
+        env={**environ, **kernel_env(environ)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "USER ran" in done.stdout and "LOADED False" in done.stdout, done.stdout

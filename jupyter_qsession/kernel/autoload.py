@@ -4,8 +4,8 @@ IPython kernels run the file named by ``$PYTHONSTARTUP`` during start-up, before
 any request — so a cell run the moment the kernel is up already has ``%%qsession``, with no
 message from the server racing the user's. The lab server puts :data:`STARTUP_FILE` there in
 its kernels' environment; a ``$PYTHONSTARTUP`` the user had is kept in
-:data:`USER_STARTUP_ENV` and run first. Loading costs nothing until the first ``%%qsession``
-cell (the client is imported then).
+:data:`~jupyter_qsession.wire.USER_STARTUP_ENV` and run first. Loading costs nothing until the
+first ``%%qsession`` cell (the client is imported then).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..wire import USER_STARTUP_ENV
+
 STARTUP_FILE = str(Path(__file__).with_name("startup.py"))
-USER_STARTUP_ENV = "QSESSION_USER_PYTHONSTARTUP"
 
 
 def kernel_env(environ: Mapping[str, str]) -> dict[str, str]:
