@@ -42,8 +42,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from jupyter_qsession.emulator import Emulator, EmulatorThread, WallClock, runtime_service  # noqa: E402
-from jupyter_qsession.emulator.backends import ALIASES_ENV  # noqa: E402
 from jupyter_qsession.emulator.instance import INSTANCE_CRN  # noqa: E402
+from jupyter_qsession.wire import ALIASES_ENV  # noqa: E402
 
 CACHE = REPO / ".cache" / "conformance"
 PACKAGE = "qiskit-ibm-runtime"

@@ -21,6 +21,12 @@ USER_STARTUP_ENV = "QSESSION_USER_PYTHONSTARTUP"
 # What the lab server gives the emulator process it starts (env, not argv: argv is public).
 OPERATOR_KEY_ENV = "QSESSION_EMULATOR_OPERATOR_KEY"
 
+# More names for the emulator's fake backends, "name=fake_name[,...]": a device the client's
+# own tests expect by name (bench/conformance.py serves IBM's staging ``test_eagle`` as
+# fake_sherbrooke). An environment variable, not an argument, because every catalog must
+# agree, including those of the simulation workers; set it before the emulator starts.
+ALIASES_ENV = "QSESSION_EMULATOR_BACKEND_ALIASES"
+
 # The lab server's REST prefix, and its version: bump it when a field or path changes meaning
 # (the sidebar, generated from it, refuses to talk to a server of another version).
 API_PREFIX = "/qsession/api"

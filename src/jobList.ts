@@ -2,13 +2,13 @@ import { closeIcon } from '@jupyterlab/ui-components';
 
 import { element, placeChildren, setText } from './dom';
 
-import { clockTime, shortId } from './labels';
+import { shortId } from './labels';
 
 import type { JobModel } from './models';
 
 import { Permission, samePermission } from './store';
 
-import { IJobTimes, jobTimes } from './times';
+import { clockTime, IJobTimes, jobTimes } from './times';
 
 /** Past this many jobs the list renders only the rows in view. */
 export const VIRTUALIZE_AFTER = 100;

@@ -31,19 +31,3 @@ export function sessionName(session: SessionModel): string {
   const kind = session.mode === 'batch' ? 'batch' : 'session';
   return `${kind} ${shortId(session.id)} on ${session.backend}`;
 }
-
-/**
- * A wall-clock time (ms since the epoch) in the user's locale, 24-hour, with
- * seconds ("14:03:27"); '' for a missing time.
- */
-export function clockTime(time: number | null): string {
-  if (time === null) {
-    return '';
-  }
-  return new Date(time).toLocaleTimeString([], {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false
-  });
-}

@@ -14,7 +14,7 @@ import { element, setText } from './dom';
 
 import { JobList } from './jobList';
 
-import { clockTime, endedReasonLabel } from './labels';
+import { endedReasonLabel } from './labels';
 
 import { STATE_WORDS } from './models';
 
@@ -31,7 +31,7 @@ import {
   TIMELINE_MAX_JOBS
 } from './timeline';
 
-import type { ISessionTimes } from './times';
+import { clockTime, type ISessionTimes } from './times';
 
 /**
  * What a row needs besides its session.

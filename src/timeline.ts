@@ -1,12 +1,12 @@
 import { formatCountdown } from './countdown';
 
-import { clockTime, shortId } from './labels';
+import { shortId } from './labels';
 
 import { FINAL_JOB_STATUSES } from './models';
 
 import type { JobModel, SessionModel, SessionState } from './models';
 
-import { ISessionTimes, jobTimes, sessionTimes } from './times';
+import { clockTime, ISessionTimes, jobTimes, sessionTimes } from './times';
 
 /**
  * What a bar of the timeline stands for:

@@ -4,7 +4,7 @@ import type { JobModel, SessionModel, SessionState } from './models';
  * The server's ISO times as milliseconds since the epoch, read once when a
  * session arrives (`SessionStore` does it), so that the 1 s ticks of
  * countdowns, the timeline and the notifier compare numbers and never parse.
- * This is the only module of the sidebar that parses a time.
+ * This is the only module of the sidebar that parses or formats a time.
  */
 
 /** ms since the epoch of an ISO time; null for a missing or unparsable one. */
@@ -69,4 +69,20 @@ export function sessionTimes(session: SessionModel): ISessionTimes {
     transitions,
     jobs: new Map(session.jobs.map(job => [job.id, jobTimes(job)]))
   };
+}
+
+/**
+ * A wall-clock time (ms since the epoch) in the user's locale, 24-hour, with
+ * seconds ("14:03:27"); '' for a missing time.
+ */
+export function clockTime(time: number | null): string {
+  if (time === null) {
+    return '';
+  }
+  return new Date(time).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false
+  });
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_qsession.emulator.backends import ALIASES_ENV, BackendCatalog
+from jupyter_qsession.emulator.backends import BackendCatalog
+from jupyter_qsession.wire import ALIASES_ENV
 
 
 def test_an_alias_serves_the_fake_backend_under_the_new_name(monkeypatch):

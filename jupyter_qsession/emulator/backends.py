@@ -14,14 +14,10 @@ from functools import cached_property
 from typing import Any
 
 from ..errors import NotFound
+from ..wire import ALIASES_ENV
 
 # Used when a snapshot has no ``default_rep_delay`` (microseconds in the snapshot files).
 FALLBACK_REP_DELAY_S = 250e-6
-# More names for fake backends, "name=fake_name[,...]": a device the client's own tests expect
-# by name (bench/conformance.py serves IBM's staging ``test_eagle`` as fake_sherbrooke). An
-# environment variable, not an argument, because every catalog must agree, including those
-# of the simulation workers; set it before the emulator starts.
-ALIASES_ENV = "QSESSION_EMULATOR_BACKEND_ALIASES"
 
 
 def aliases_from_env() -> dict[str, str]:
