@@ -76,7 +76,7 @@ export interface SessionModel {
   /** When its first job started. */
   started_at: string | null;
   activated_at: string | null;
-  /** started_at + max_time. */
+  /** When the max TTL ends: max_time after started_at (timing.py owns the rule). */
   expires_at: string | null;
   /** When an active session with no pending job turns inactive. */
   interactive_expires_at: string | null;

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from ..errors import Conflict, NotFound, ProviderUnavailable, RegistryUnavailable
 from ..timing import to_iso
-from ..vocabulary import EndedReason, SessionState
+from ..vocabulary import FINAL_JOB_STATUSES, EndedReason, SessionState
 from .access import unknown_job, unknown_session
 from .models import ServiceSession, SessionModel
 from .providers import Provider
@@ -199,7 +199,7 @@ class SessionManager:
     async def cancel_job(self, job_id: str) -> SessionModel:
         session = self.session_of_job(job_id)
         job = next(job for job in session.jobs if job.id == job_id)
-        if job.status in ("DONE", "ERROR", "CANCELLED"):
+        if job.status in FINAL_JOB_STATUSES:
             raise Conflict(f"Job {job_id} has already ended ({job.status.lower()}).")
         return self._apply(session.id, await self.provider.cancel_job(job_id, session.id))
 

@@ -58,7 +58,9 @@ class ServiceSession(_Model):
     interactive_timeout: int | None = Field(description="Interactive TTL in seconds.")
     started_at: str | None = Field(description="When its first job started.")
     activated_at: str | None
-    expires_at: str | None = Field(description="started_at + max_time.")
+    expires_at: str | None = Field(
+        description="When the max TTL ends: max_time after started_at (timing.py owns the rule)."
+    )
     interactive_expires_at: str | None = Field(
         description="When an active session with no pending job turns inactive."
     )
