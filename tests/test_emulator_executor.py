@@ -35,7 +35,9 @@ def test_estimator_in_a_session_returns_a_0d_expectation_value(emu, backend, zz_
     emu.advance(QUEUE_WAIT + 600 + EPS)
     data = job.result()[0].data
     assert np.ndim(data.evs) == 0 and np.ndim(data.stds) == 0
-    assert 0.7 < float(data.evs) <= 1.0  # <ZZ> of a Bell state, less the device's noise
+    # <ZZ> of a Bell state, less the device's noise; readout mitigation may overshoot 1 by
+    # its own statistical error (seen: 1.0009, 1.0055)
+    assert 0.7 < float(data.evs) < 1.0 + 5 * float(data.stds) + 0.01
 
 
 def test_executor_runs_a_quantum_program_in_a_batch(emu, backend, bell):
