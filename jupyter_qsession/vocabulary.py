@@ -20,16 +20,21 @@ class Word(str, Enum):
 
 
 class JobStatus(Word):
-    """A job's status as qiskit-ibm-runtime's ``job.status()`` names it."""
+    """A job's status as qiskit-ibm-runtime's ``job.status()`` names it, and the lab server's
+    own ``UNKNOWN``: a job of a session the provider no longer knows (its service forgot it, so
+    nobody can say how it ended; it never changes again)."""
 
     QUEUED = "QUEUED"
     RUNNING = "RUNNING"
     DONE = "DONE"
     ERROR = "ERROR"
     CANCELLED = "CANCELLED"
+    UNKNOWN = "UNKNOWN"
 
 
-FINAL_JOB_STATUSES = frozenset({JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED})
+FINAL_JOB_STATUSES = frozenset(
+    {JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED, JobStatus.UNKNOWN}
+)
 
 
 class SessionState(Word):
@@ -101,7 +106,27 @@ ENDED_WORDS = {
     EndedReason.KERNEL_SHUTDOWN: "its kernel shut down",
     EndedReason.KERNEL_RESTART: "its kernel restarted",
     EndedReason.KERNEL_DIED: "its kernel died",
-    EndedReason.PROVIDER_LOST: "the provider no longer knows it",
+    EndedReason.PROVIDER_LOST: "the service lost it (e.g. in a restart)",
+}
+
+
+# A session that accepts no new jobs but has not ended (its queued jobs still run).
+CLOSING_WORD = "closing"
+
+# What a person reads for a mode: the magic's ``--mode session|batch``, not the wire's word.
+MODE_WORDS = {
+    SessionMode.DEDICATED: "session",
+    SessionMode.BATCH: "batch",
+}
+
+# What a job's status means, for a tooltip (the status itself is shown as the client names it).
+JOB_STATUS_HINTS = {
+    JobStatus.QUEUED: "waiting in the backend's queue",
+    JobStatus.RUNNING: "running on the QPU",
+    JobStatus.DONE: "finished; its result is ready",
+    JobStatus.ERROR: "failed",
+    JobStatus.CANCELLED: "cancelled before it finished",
+    JobStatus.UNKNOWN: "the provider no longer knows its session, so how it ended is unknown",
 }
 
 
@@ -110,5 +135,5 @@ def state_word(state: str, accepting_jobs: bool = True) -> str:
     jobs but has not ended (its queued jobs still run). A state this module does not know
     (a service newer than it) reads as itself."""
     if state != SessionState.CLOSED and not accepting_jobs:
-        return "closing"
+        return CLOSING_WORD
     return STATE_WORDS.get(state, state)  # type: ignore[call-overload]  # a Word is its str

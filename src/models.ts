@@ -23,8 +23,8 @@ export interface JobModel {
   queue_position: number | null;
 }
 
-/** A job's status as qiskit-ibm-runtime's ``job.status()`` names it. */
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'ERROR' | 'CANCELLED';
+/** A job's status as qiskit-ibm-runtime's ``job.status()`` names it, and the lab server's own ``UNKNOWN``: a job of a session the provider no longer knows (its service forgot it, so nobody can say how it ended; it never changes again). */
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'ERROR' | 'CANCELLED' | 'UNKNOWN';
 
 /** What a kernel sends to put a session it opened under its kernel id. */
 export interface RegisterSession {
@@ -92,6 +92,8 @@ export interface SessionModel {
   id: string;
   /** The Jupyter kernel that registered it. */
   kernel_id: string | null;
+  /** The path (relative to the server's root) of the notebook whose kernel registered it, as jupyter-server's sessions knew it then; kept after the kernel ends. Null for a kernel no notebook or console opened. */
+  notebook: string | null;
   /** The jupyter-server user it belongs to. */
   owner: string;
   /** 'emulator' or 'ibm'. */
@@ -112,10 +114,10 @@ export interface Transition {
 export const API_VERSION = '1';
 
 /** Every job status. */
-export const JOB_STATUSES: ReadonlyArray<JobStatus> = ['QUEUED', 'RUNNING', 'DONE', 'ERROR', 'CANCELLED'];
+export const JOB_STATUSES: ReadonlyArray<JobStatus> = ['QUEUED', 'RUNNING', 'DONE', 'ERROR', 'CANCELLED', 'UNKNOWN'];
 
 /** Job statuses that never change again. */
-export const FINAL_JOB_STATUSES: ReadonlyArray<JobStatus> = ['DONE', 'ERROR', 'CANCELLED'];
+export const FINAL_JOB_STATUSES: ReadonlyArray<JobStatus> = ['DONE', 'ERROR', 'CANCELLED', 'UNKNOWN'];
 
 /** The badge of each state. */
 export const STATE_WORDS: Record<SessionState, string> = {
@@ -123,6 +125,25 @@ export const STATE_WORDS: Record<SessionState, string> = {
   active: 'active',
   inactive: 'inactive',
   closed: 'closed'
+};
+
+/** The badge of a session that accepts no new jobs but has not ended. */
+export const CLOSING_WORD = 'closing';
+
+/** What a person reads for a mode. */
+export const MODE_WORDS: Record<SessionMode, string> = {
+  dedicated: 'session',
+  batch: 'batch'
+};
+
+/** What a job's status means, for its tooltip. */
+export const JOB_STATUS_HINTS: Record<JobStatus, string> = {
+  QUEUED: 'waiting in the backend\'s queue',
+  RUNNING: 'running on the QPU',
+  DONE: 'finished; its result is ready',
+  ERROR: 'failed',
+  CANCELLED: 'cancelled before it finished',
+  UNKNOWN: 'the provider no longer knows its session, so how it ended is unknown'
 };
 
 /** Why a session ended, as the end of the sentence 'Ended: …'. */
@@ -134,5 +155,5 @@ export const ENDED_WORDS: Record<EndedReason, string> = {
   kernel_shutdown: 'its kernel shut down',
   kernel_restart: 'its kernel restarted',
   kernel_died: 'its kernel died',
-  provider_lost: 'the provider no longer knows it'
+  provider_lost: 'the service lost it (e.g. in a restart)'
 };

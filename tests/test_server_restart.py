@@ -253,3 +253,74 @@ def test_an_unreachable_service_is_a_424_and_loses_nothing(tmp_path, remote_emul
         assert still["state"] == "open" and still["accepting_jobs"] is True
     finally:
         lab.stop()
+
+
+def start_notebook_kernel(lab: LabProcess, path: str) -> str:
+    """A kernel opened for the notebook ``path``, as JupyterLab opens one (POST /api/sessions)."""
+    reply = requests.post(
+        f"{lab.url}/api/sessions",
+        json={"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}},
+        headers={"Authorization": f"token {TOKEN}"},
+        timeout=60,
+    )
+    assert reply.status_code == 201, reply.text
+    return reply.json()["kernel"]["id"]
+
+
+def test_a_session_keeps_its_notebooks_name_across_a_server_restart(tmp_path, remote_emulator):
+    lab = LabProcess(
+        tmp_path,
+        "--QSessionApp.provider_class=jupyter_qsession.server.providers.RuntimeServiceProvider",
+        f"--RuntimeServiceProvider.url={remote_emulator.url}",
+        "--RuntimeServiceProvider.token=remote-key",
+        "--RuntimeServiceProvider.refresh_interval=0.1",
+    ).start()
+    (tmp_path / "work").mkdir()
+    try:
+        kernel_id = start_notebook_kernel(lab, "work/vqe.ipynb")
+        key = json.loads((tmp_path / "runtime" / f"kernel-{kernel_id}.json").read_text())["key"]
+        service = runtime_service(remote_emulator.url, "remote-key")
+        session = Session(backend=service.backend("fake_manila"))
+        assert lab.register(kernel_id, kernel_token(key, kernel_id), session.session_id).ok
+        assert lab.get(f"sessions/{session.session_id}").json()["notebook"] == "work/vqe.ipynb"
+
+        lab.kill()
+        lab.start()
+        ended = wait_for(
+            lambda: (
+                (body := lab.get(f"sessions/{session.session_id}").json())["state"] == "closed"
+                and body
+            )
+        )
+        # The kernel died with the server; the notebook's name did not.
+        assert ended["ended_reason"] == "kernel_died"
+        assert ended["notebook"] == "work/vqe.ipynb"
+    finally:
+        lab.stop()
+
+
+def test_jobs_of_a_session_the_service_lost_are_unknown_not_queued_forever(tmp_path):
+    """The lab and its emulator both die, and the emulator's state with them: the lab started
+    again ends the session as provider_lost, and its unfinished jobs say UNKNOWN (no service
+    will ever finish them), while the notebook's name stays."""
+    lab = LabProcess(tmp_path, "--QSessionEmulator.queue_wait=3600").start()
+    info = tmp_path / "emulator" / "emulator.json"
+    try:
+        kernel_id = start_notebook_kernel(lab, "lost.ipynb")
+        session_id = run_in_kernel(tmp_path, kernel_id, OPEN_AND_SUBMIT)
+        listed = lab.get(f"sessions/{session_id}").json()
+        assert [job["status"] for job in listed["jobs"]] == ["QUEUED"] * 3
+
+        lab.kill()
+        os.kill(json.loads(info.read_text())["pid"], signal.SIGKILL)
+        for name in ("emulator.json", "emulator.sqlite", "emulator.sqlite-wal"):
+            (tmp_path / "emulator" / name).unlink(missing_ok=True)
+        lab.start()
+
+        lost = lab.get(f"sessions/{session_id}").json()
+        assert lost["state"] == "closed" and lost["ended_reason"] == "provider_lost"
+        assert [job["status"] for job in lost["jobs"]] == ["UNKNOWN"] * 3
+        assert all(job["queue_position"] is None for job in lost["jobs"])
+        assert lost["notebook"] == "lost.ipynb"
+    finally:
+        lab.stop()

@@ -166,7 +166,8 @@ class KernelSessionsHandler(QSessionHandler):
         except ValidationError as exc:
             raise BadRequest(f"Expected {{'session_id': ...}}: {_first_error(exc)}") from None
         owner = self.extensionapp.default_owner  # never what the kernel claims
-        self.send(await self.manager.register(body.session_id, kernel_id, owner))
+        notebook = await notebook_of(self.session_manager, kernel_id)
+        self.send(await self.manager.register(body.session_id, kernel_id, owner, notebook))
 
     def _verify_kernel(self, kernel_id: str) -> None:
         token = self.request.headers.get(KERNEL_TOKEN_HEADER)
@@ -180,6 +181,15 @@ class KernelSessionsHandler(QSessionHandler):
         expected = kernel_token(kernels.get_kernel(kernel_id).session.key, kernel_id)
         if not hmac.compare_digest(token.encode(), expected.encode()):
             raise refused
+
+
+async def notebook_of(sessions: Any, kernel_id: str) -> str | None:
+    """The path of the notebook (or console) jupyter-server's session manager (Jupyter's
+    sessions, not Qiskit's) ties ``kernel_id`` to, or None."""
+    for model in await sessions.list_sessions():
+        if (model.get("kernel") or {}).get("id") == kernel_id:
+            return model.get("path") or model.get("name") or None
+    return None
 
 
 def methods(handler: type) -> list[str]:

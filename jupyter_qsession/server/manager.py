@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from ..errors import Conflict, NotFound, ProviderUnavailable, RegistryUnavailable
 from ..timing import to_iso
-from ..vocabulary import FINAL_JOB_STATUSES, EndedReason, SessionState
+from ..vocabulary import FINAL_JOB_STATUSES, EndedReason, JobStatus, SessionState
 from .access import unknown_job, unknown_session
 from .models import ServiceSession, SessionModel
 from .providers import Provider
@@ -158,8 +158,12 @@ class SessionManager:
         raise unknown_job(job_id)
 
     # ----------------------------------------------------------------- commands
-    async def register(self, session_id: str, kernel_id: str, owner: str) -> SessionModel:
-        """Put a session a kernel opened under that kernel; idempotent for the same kernel."""
+    async def register(
+        self, session_id: str, kernel_id: str, owner: str, notebook: str | None = None
+    ) -> SessionModel:
+        """Put a session a kernel opened under that kernel, with the path of the notebook that
+        kernel belongs to (kept for good: the sidebar names the session by it after the kernel
+        is gone); idempotent for the same kernel."""
         self.require_registry()
         known = self.sessions.get(session_id)
         if known is not None:
@@ -171,10 +175,11 @@ class SessionManager:
             raise Conflict(f"Session {session_id} has already ended; open a new one.")
         known = self.sessions.get(session_id)  # registered meanwhile by a concurrent call
         if known is not None:
-            return await self.register(session_id, kernel_id, owner)
+            return await self.register(session_id, kernel_id, owner, notebook)
         session = SessionModel(
             id=session_id,
             kernel_id=kernel_id,
+            notebook=notebook,
             owner=owner,
             provider=self.provider.name,
             registered_at=self._now(),
@@ -235,7 +240,17 @@ class SessionManager:
         if service is None:
             if old.state == CLOSED:
                 return old
-            # The service forgot it (the embedded emulator died with the previous server).
+            # The service forgot it (the embedded emulator died with the previous server):
+            # nobody can say how its unfinished jobs ended, so they are UNKNOWN, never again
+            # "queued" or "running".
+            jobs = [
+                job
+                if job.status in FINAL_JOB_STATUSES
+                else job.model_copy(
+                    update={"status": JobStatus.UNKNOWN.value, "queue_position": None}
+                )
+                for job in old.jobs
+            ]
             service = old.model_copy(
                 update={
                     "state": CLOSED,
@@ -243,6 +258,7 @@ class SessionManager:
                     "closed_at": self._now(),
                     "ended_reason": EndedReason.PROVIDER_LOST.value,
                     "interactive_expires_at": None,
+                    "jobs": jobs,
                 }
             )
         fields = dict(service)

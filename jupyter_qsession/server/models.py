@@ -80,6 +80,12 @@ class SessionModel(ServiceSession):
 
     id: str
     kernel_id: str | None = Field(description="The Jupyter kernel that registered it.")
+    notebook: str | None = Field(
+        default=None,
+        description="The path (relative to the server's root) of the notebook whose kernel "
+        "registered it, as jupyter-server's sessions knew it then; kept after the kernel ends. "
+        "Null for a kernel no notebook or console opened.",
+    )
     owner: str = Field(description="The jupyter-server user it belongs to.")
     provider: str = Field(description="'emulator' or 'ibm'.")
     registered_at: str

@@ -89,6 +89,15 @@ def vocabulary_constants() -> str:
             "/** Job statuses that never change again. */\n"
             f"export const FINAL_JOB_STATUSES: ReadonlyArray<JobStatus> = [{final}];",
             _words("STATE_WORDS", v.SessionState, v.STATE_WORDS, "The badge of each state."),
+            "/** The badge of a session that accepts no new jobs but has not ended. */\n"
+            f"export const CLOSING_WORD = {_quote(v.CLOSING_WORD)};",
+            _words("MODE_WORDS", v.SessionMode, v.MODE_WORDS, "What a person reads for a mode."),
+            _words(
+                "JOB_STATUS_HINTS",
+                v.JobStatus,
+                v.JOB_STATUS_HINTS,
+                "What a job's status means, for its tooltip.",
+            ),
             _words(
                 "ENDED_WORDS",
                 v.EndedReason,

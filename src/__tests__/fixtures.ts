@@ -31,6 +31,7 @@ export function makeSession(
   return {
     id: 'session-1',
     kernel_id: 'kernel-aaaaaaaa-1111',
+    notebook: null,
     owner: 'alice',
     provider: 'emulator',
     backend: 'fake_brisbane',
