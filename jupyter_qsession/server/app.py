@@ -9,6 +9,7 @@ documentation. The policies live in :mod:`.lifecycle`, the state in :mod:`.manag
 from __future__ import annotations
 
 import getpass
+import logging
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
@@ -103,6 +104,7 @@ class QSessionApp(ExtensionApp):
     # ----------------------------------------------------------------- wiring
     def initialize_settings(self) -> None:
         serverapp = self.serverapp
+        into_server_log(serverapp.log)
         provider = self.provider_class(parent=self, kernel_user=self.default_owner)
         self.manager = SessionManager(
             provider,
@@ -163,3 +165,26 @@ class QSessionApp(ExtensionApp):
         await self.manager.started.wait()
         await self.lifecycle.stop()
         await self.manager.stop()
+
+
+class _IntoServerLog(logging.Handler):
+    def __init__(self, server_log: logging.Logger) -> None:
+        super().__init__()
+        self.server_log = server_log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # The server log's own handlers only: the record propagates to the root logger by itself.
+        for handler in self.server_log.handlers:
+            if record.levelno >= handler.level:
+                handler.handle(record)
+
+
+def into_server_log(server_log: logging.Logger) -> None:
+    """The extension's modules log as ``jupyter_qsession.*``, which jupyter-server does not
+    configure (INFO lines would go nowhere): hand their records to the server's log, its
+    format and level, as the server does with tornado's. They still propagate to the root
+    logger too (where pytest's caplog reads them); one handler, whichever server set it last."""
+    logger = logging.getLogger("jupyter_qsession")
+    logger.handlers = [h for h in logger.handlers if not isinstance(h, _IntoServerLog)]
+    logger.addHandler(_IntoServerLog(server_log))
+    logger.setLevel(server_log.level)

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import Conflict, NotFound, ProviderUnavailable
 from ..kernel.autoload import kernel_env as magic_env
-from ..vocabulary import EndedReason
+from ..vocabulary import ENDED_WORDS, EndedReason
 from .manager import SessionManager
 
 log = logging.getLogger(__name__)
@@ -152,10 +152,20 @@ class KernelLifecycle:
             for session in self.manager.of_kernel(kernel_id):
                 if session.state == "closed":
                     continue
+                if policy == "close" and not session.accepting_jobs:
+                    continue  # already closing: its queued jobs still run
+                log.info(
+                    "jupyter_qsession: %s session %s of kernel %s (policy %s: %s)",
+                    "cancelling" if policy == "cancel" else "closing",
+                    session.id,
+                    kernel_id,
+                    policy,
+                    ENDED_WORDS[reason],
+                )
                 try:
                     if policy == "cancel":
                         await self.manager.cancel(session.id, reason)
-                    elif session.accepting_jobs:
+                    else:
                         await self.manager.close(session.id, reason)
                 except (Conflict, NotFound, ProviderUnavailable) as exc:
                     log.warning(

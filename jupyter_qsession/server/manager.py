@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from ..errors import Conflict, NotFound, ProviderUnavailable, RegistryUnavailable
 from ..timing import to_iso
-from ..vocabulary import FINAL_JOB_STATUSES, EndedReason, JobStatus, SessionState
+from ..vocabulary import ENDED_WORDS, FINAL_JOB_STATUSES, EndedReason, JobStatus, SessionState
 from .access import unknown_job, unknown_session
 from .models import ServiceSession, SessionModel
 from .providers import Provider
@@ -187,17 +187,35 @@ class SessionManager:
         )
         self._store(session)
         self.provider.follow([session_id])
+        log.info(
+            "jupyter_qsession: registered session %s on %s, opened by kernel %s (%s)",
+            session_id,
+            session.backend,
+            kernel_id,
+            f"notebook {notebook}" if notebook else "no notebook",
+        )
         return session
 
     async def close(self, session_id: str, reason: str = EndedReason.CLOSED) -> SessionModel:
         session = self._live(session_id)
         if not session.accepting_jobs:
             raise Conflict(f"Session {session_id} is already closing: its queued jobs will finish.")
+        if reason == EndedReason.CLOSED:  # a kernel policy logs its own line (lifecycle.py)
+            log.info(
+                "jupyter_qsession: closing session %s on request: no new jobs, the queued "
+                "ones still run",
+                session_id,
+            )
         self._ending.setdefault(session_id, str(reason))
         return self._apply(session_id, await self.provider.close(session_id))
 
     async def cancel(self, session_id: str, reason: str = EndedReason.CANCELLED) -> SessionModel:
         self._live(session_id)
+        if reason == EndedReason.CANCELLED:  # a kernel policy logs its own line (lifecycle.py)
+            log.info(
+                "jupyter_qsession: cancelling session %s on request: its queued jobs are cancelled",
+                session_id,
+            )
         self._ending[session_id] = str(reason)
         return self._apply(session_id, await self.provider.cancel(session_id))
 
@@ -269,8 +287,11 @@ class SessionManager:
             elif reason is not None and fields.get("ended_reason") != EndedReason.MAX_TTL:
                 fields["ended_reason"] = reason
         names = SessionModel.model_fields
-        new = old.model_copy(update={k: v for k, v in fields.items() if k in names})
-        return self._store(new)
+        new = self._store(old.model_copy(update={k: v for k, v in fields.items() if k in names}))
+        if old.state != CLOSED and new.state == CLOSED:
+            why = ENDED_WORDS[new.ended_reason or EndedReason.CLOSED]
+            log.info("jupyter_qsession: session %s ended: %s", session_id, why)
+        return new
 
     def _live(self, session_id: str) -> SessionModel:
         session = self.get(session_id)
