@@ -46,6 +46,8 @@ export interface ServerInfo {
   registry_error: string | null;
   /** What the user should know although nothing stopped, e.g. registry rows that could not be read and were set aside. */
   warnings: Array<string>;
+  /** Seconds an ended session stays in the live view (the listing, the snapshot, the sidebar) after its closed_at; null: for good. The sidebar drops it then. */
+  ended_sessions_visible_for?: number | null;
 }
 
 /** One WebSocket message: a snapshot on connect, then one per change. */

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Enum, Instance, Type, Unicode, default
+from traitlets import Bool, Enum, Float, Instance, Type, Unicode, default
 
 from ..emulator.settings import QSessionEmulator
 from ..wire import API_PREFIX, BRIDGE_URL_ENV, PROVIDER_ENV
@@ -91,6 +91,16 @@ class QSessionApp(ExtensionApp):
         %%qsession cell only.""",
     )
 
+    ended_sessions_visible_for = Float(
+        3600.0,
+        min=0.0,
+        config=True,
+        help="""Seconds an ended session stays in the live view — GET /qsession/api/sessions,
+        the WebSocket snapshot and the sidebar (which drops it at the same moment) — after it
+        ended. It stays in the registry for good and GET /qsession/api/sessions?ended=all
+        (or ?ended_within=SECONDS) lists it. 0: ended sessions leave at once; inf: never.""",
+    )
+
     manager = Instance(SessionManager, allow_none=True)
 
     @default("registry_path")
@@ -110,6 +120,7 @@ class QSessionApp(ExtensionApp):
             provider,
             SessionRegistry(self.registry_path),
             kernel_alive=lambda kernel_id: kernel_id in serverapp.kernel_manager,
+            ended_visible_for=self.ended_sessions_visible_for,
         )
         self.lifecycle = KernelLifecycle(
             self.manager,

@@ -1,14 +1,20 @@
 """``/qsession/api/events``: every change of a session, pushed to every browser that may see it.
 
-On connect a socket gets a snapshot of the sessions its user may read, then one message per
-change in the order the manager made them. A message is built around the session's JSON as the
-manager serialized it once for the registry (no second serialization), and written to every
-socket whose user may read that session.
+On connect a socket gets a snapshot of the sessions its user may read (the live view: open
+sessions, and ended ones for ``c.QSessionApp.ended_sessions_visible_for``), then one message
+per change in the order the manager made them. A message is built around the session's JSON as
+the manager serialized it once for the registry (no second serialization), and written to
+every socket whose user may read that session.
+
+A snapshot's text is built once per view (all sessions, or one owner's) and reused by every
+socket that connects until a session changes or an ended one ages out: fifty tabs reconnecting
+at once cost one join, not fifty.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 
 from jupyter_server.auth.decorator import ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
@@ -31,9 +37,15 @@ class EventHub:
     def __init__(self, manager: SessionManager) -> None:
         self.manager = manager
         self.sockets: set[EventsSocket] = set()
+        # View (None: every session; else an owner's) -> the snapshot's text; all of them
+        # dropped on any change, and when the live view loses an ended session by age.
+        self._snapshots: dict[str | None, str] = {}
+        self._valid_until = math.inf
+        self.snapshots_built = 0  # how many texts were joined (tests check the reuse)
         manager.listeners.append(self.publish)
 
     def publish(self, session: SessionModel, session_json: str) -> None:
+        self._snapshots.clear()
         if not self.sockets:
             return
         message = f'{{"type":"session","session":{session_json}}}'
@@ -42,8 +54,24 @@ class EventHub:
                 socket.send(message)
 
     def snapshot(self, socket: EventsSocket) -> str:
-        texts = [self.manager.json_of(s.id) for s in self.manager.list() if socket.may_read(s)]
-        return f'{{"type":"snapshot","sessions":[{",".join(texts)}]}}'
+        """The live view ``socket``'s user may read, as one message; built once per view and
+        change."""
+        if self.manager.clock() >= self._valid_until:
+            self._snapshots.clear()
+        if not self._snapshots:
+            self._valid_until = self.manager.next_age_out()
+        view = None if socket.sees_others else socket.user_name
+        text = self._snapshots.get(view)
+        if text is None:
+            texts = [
+                self.manager.json_of(s.id)
+                for s in self.manager.live_view()
+                if view is None or s.owner == view
+            ]
+            text = f'{{"type":"snapshot","sessions":[{",".join(texts)}]}}'
+            self._snapshots[view] = text
+            self.snapshots_built += 1
+        return text
 
 
 class EventsSocket(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 from http.client import responses
 from typing import Any
 
@@ -102,6 +103,7 @@ class InfoHandler(QSessionHandler):
                 can_act_on_others=await access.may_on_others(self, "write"),
                 registry_error=self.manager.registry_error,
                 warnings=self.manager.warnings + self.manager.provider.notices,
+                ended_sessions_visible_for=_finite(self.manager.ended_visible_for),
             )
         )
 
@@ -110,8 +112,29 @@ class SessionsHandler(QSessionHandler):
     @tornado.web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        sessions = await access.visible(self, self.manager.list())
+        sessions = await access.visible(self, self.manager.list(self._ended_within()))
         self.send(SessionList(sessions=sessions))
+
+    def _ended_within(self) -> float:
+        """``?ended=all``: every ended session the registry keeps; ``?ended_within=SECONDS``:
+        those ended that recently; neither: the live view (``ended_sessions_visible_for``)."""
+        ended = self.get_query_argument("ended", None)
+        within = self.get_query_argument("ended_within", None)
+        if ended is not None and within is not None:
+            raise BadRequest("Give either ended=all or ended_within=SECONDS, not both.")
+        if ended is not None:
+            if ended != "all":
+                raise BadRequest(f"ended must be 'all', not {ended!r}.")
+            return math.inf
+        if within is None:
+            return self.manager.ended_visible_for
+        try:
+            seconds = float(within)
+        except ValueError:
+            seconds = math.nan
+        if not 0 <= seconds < math.inf:
+            raise BadRequest(f"ended_within must be a number of seconds >= 0, not {within!r}.")
+        return seconds
 
 
 class SessionHandler(QSessionHandler):
@@ -190,6 +213,10 @@ async def notebook_of(sessions: Any, kernel_id: str) -> str | None:
         if (model.get("kernel") or {}).get("id") == kernel_id:
             return model.get("path") or model.get("name") or None
     return None
+
+
+def _finite(seconds: float) -> float | None:
+    return seconds if math.isfinite(seconds) else None
 
 
 def methods(handler: type) -> list[str]:

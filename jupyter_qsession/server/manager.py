@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable
 
 from ..errors import Conflict, NotFound, ProviderUnavailable, RegistryUnavailable
-from ..timing import to_iso
+from ..timing import epoch, to_iso
 from ..vocabulary import ENDED_WORDS, FINAL_JOB_STATUSES, EndedReason, JobStatus, SessionState
 from .access import unknown_job, unknown_session
 from .models import ServiceSession, SessionModel
@@ -43,11 +44,15 @@ class SessionManager:
         *,
         kernel_alive: Callable[[str], bool] = lambda kernel_id: False,
         clock: Callable[[], float] = time.time,
+        ended_visible_for: float = math.inf,
     ) -> None:
         self.provider = provider
         self.registry = registry
         self.kernel_alive = kernel_alive
         self.clock = clock
+        # How long an ended session stays in the live view (the listing, the WebSocket
+        # snapshot, the sidebar): c.QSessionApp.ended_sessions_visible_for; math.inf: for good.
+        self.ended_visible_for = ended_visible_for
         self.sessions: dict[str, SessionModel] = {}
         self._json: dict[str, str] = {}  # each session as stored and sent
         # Why the registry cannot be used (every query and command answers it), or None.
@@ -141,10 +146,29 @@ class SessionManager:
         """The session's JSON exactly as it was stored and pushed."""
         return self._json[session_id]
 
-    def list(self) -> list[SessionModel]:
-        """Newest registration first (the one order every view of the list uses)."""
+    def list(self, ended_within: float = math.inf) -> list[SessionModel]:
+        """Newest registration first (the one order every view of the list uses): every open
+        session, and the ended ones that ended within ``ended_within`` seconds of now (all of
+        them by default: the registry keeps every session)."""
         self.require_registry()
-        return sorted(self.sessions.values(), key=lambda s: s.registered_at, reverse=True)
+        now = self.clock()
+        return sorted(
+            (s for s in self.sessions.values() if aged_out_at(s, ended_within) > now),
+            key=lambda s: s.registered_at,
+            reverse=True,
+        )
+
+    def live_view(self) -> list[SessionModel]:
+        """What the sidebar lists (the listing's default and the WebSocket snapshot): open
+        sessions, and ended ones for ``ended_visible_for`` seconds after they ended."""
+        return self.list(self.ended_visible_for)
+
+    def next_age_out(self) -> float:
+        """When the live view next loses an ended session by age (epoch seconds; math.inf
+        if none will): what it shows is the same until then unless something changes."""
+        now = self.clock()
+        deadlines = (aged_out_at(s, self.ended_visible_for) for s in self.sessions.values())
+        return min((t for t in deadlines if t > now), default=math.inf)
 
     def of_kernel(self, kernel_id: str) -> list[SessionModel]:
         """The kernel's sessions, newest registration first."""
@@ -317,3 +341,14 @@ class SessionManager:
         for listener in list(self.listeners):
             listener(session, text)
         return session
+
+
+def aged_out_at(session: SessionModel, visible_for: float) -> float:
+    """When an ended session leaves a view that keeps ended sessions ``visible_for`` seconds
+    (epoch seconds; math.inf for an open session). It ended at ``closed_at`` or, for a service
+    that did not say when, at its registration. The sidebar applies the same rule
+    (``src/store.ts``, ``agedOutAt``) with the value ``/info`` gives it."""
+    if session.state != CLOSED:
+        return math.inf
+    ended = epoch(session.closed_at) or epoch(session.registered_at) or 0.0
+    return ended + visible_for

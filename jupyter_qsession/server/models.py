@@ -128,6 +128,11 @@ class ServerInfo(_Model):
         description="What the user should know although nothing stopped, e.g. registry rows "
         "that could not be read and were set aside."
     )
+    ended_sessions_visible_for: float | None = Field(
+        default=None,
+        description="Seconds an ended session stays in the live view (the listing, the "
+        "snapshot, the sidebar) after its closed_at; null: for good. The sidebar drops it then.",
+    )
 
 
 class ErrorModel(BaseModel):

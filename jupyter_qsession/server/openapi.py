@@ -76,8 +76,28 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/qsession/api/sessions": {
         "get": {
-            "summary": "The sessions the caller may see, newest first",
-            "responses": {"200": _json("SessionList", "Sessions"), **_errors(401, 403, 503)},
+            "summary": "The sessions the caller may see, newest first: open ones, and ended "
+            "ones for ended_sessions_visible_for seconds (ServerInfo) unless a filter says",
+            "parameters": [
+                {
+                    "name": "ended",
+                    "in": "query",
+                    "required": False,
+                    "description": "'all': every ended session the registry keeps.",
+                    "schema": {"type": "string", "enum": ["all"]},
+                },
+                {
+                    "name": "ended_within",
+                    "in": "query",
+                    "required": False,
+                    "description": "Ended sessions that ended within this many seconds.",
+                    "schema": {"type": "number", "minimum": 0},
+                },
+            ],
+            "responses": {
+                "200": _json("SessionList", "Sessions"),
+                **_errors(400, 401, 403, 503),
+            },
         }
     },
     "/qsession/api/sessions/{session_id}": {
