@@ -8,10 +8,10 @@ import asyncio
 import json
 
 import pytest
-from lab import TOKENS
 from tornado.httpclient import HTTPClientError
 
 from jupyter_qsession.timing import from_iso
+from lab import TOKENS
 
 VISIBLE_FOR = 600
 
