@@ -104,3 +104,17 @@ async def test_the_lines_are_formatted_by_the_server_log(lab, server_log):
     [record] = [r for r in server_log.records if session.session_id in r.getMessage()]
     assert record.levelno == logging.INFO
     assert lab.serverapp.log.isEnabledFor(logging.INFO)
+
+
+async def test_the_registration_names_the_notebook_of_the_kernel(lab, server_log):
+    jupyter_session = await lab.serverapp.session_manager.create_session(
+        path="vqe.ipynb", name="vqe.ipynb", type="notebook", kernel_name="python3"
+    )
+    kernel = jupyter_session["kernel"]["id"]
+    lab.kernels.append(kernel)
+    session = await lab.open_session()
+    status, _ = await lab.register(kernel, session.session_id)
+    assert status == 200
+
+    [(_, registered)] = server_log.about(session.session_id)
+    assert f"kernel {kernel}" in registered and "notebook vqe.ipynb" in registered
