@@ -72,6 +72,7 @@ export class QSessionSidebar implements IDisposable {
       options.serverSettings ?? ServerConnection.makeSettings();
     this._settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.api = options.api ?? new SessionsAPI(serverSettings);
+    this._now = options.now ?? Date.now;
     this.store = new SessionStore();
     this.ticker = new Ticker(options.ticker);
     this.stream = new SessionEventStream({
@@ -86,6 +87,7 @@ export class QSessionSidebar implements IDisposable {
       confirm: options.confirm,
       shouldConfirm: () => this._settings.confirmActions
     });
+    this.actions = actions;
     this.panel = new SessionsPanel({
       store: this.store,
       actions,
@@ -119,6 +121,8 @@ export class QSessionSidebar implements IDisposable {
   readonly stream: SessionEventStream;
   readonly panel: SessionsPanel;
   readonly notifier: SessionNotifier;
+  /** What the sidebar's buttons do; the cells' statuses act through it too. */
+  readonly actions: SessionActions;
 
   get isDisposed(): boolean {
     return this._resources.isDisposed;
@@ -183,9 +187,13 @@ export class QSessionSidebar implements IDisposable {
   }
 
   private _onTick(): void {
+    // Ended sessions leave when the server's live view drops them (a render
+    // of the list); then the rows in view advance their countdowns.
+    this.store.ageOut(this._now());
     this.panel.tick();
   }
 
+  private _now: Clock;
   private _settings: IQSessionSettings;
   private _resources = new DisposableSet();
 }
