@@ -2,7 +2,11 @@ import { closeIcon } from '@jupyterlab/ui-components';
 
 import { element, placeChildren, setText } from './dom';
 
+import { formatUsage } from './countdown';
+
 import { shortId } from './labels';
+
+import { JOB_STATUS_HINTS } from './models';
 
 import type { JobModel } from './models';
 
@@ -13,8 +17,11 @@ import { clockTime, IJobTimes, jobTimes } from './times';
 /** Past this many jobs the list renders only the rows in view. */
 export const VIRTUALIZE_AFTER = 100;
 
-/** Height of one job row in px; must match `.jp-QSession-job` in base.css. */
-export const JOB_ROW_HEIGHT = 24;
+/**
+ * Height of one job row (two lines: what it is, then its times) in px in a
+ * virtualized list; must match `.jp-mod-virtual .jp-QSession-job` in base.css.
+ */
+export const JOB_ROW_HEIGHT = 36;
 
 /** Rows in view of a virtualized list (its max-height in base.css). */
 export const VIEWPORT_ROWS = 12;
@@ -145,18 +152,14 @@ class JobRow {
   constructor(onCancel: (job: JobModel) => Promise<unknown>) {
     this._onCancel = onCancel;
     this.node = element('li', 'jp-QSession-job');
+    this._line = element('div', 'jp-QSession-jobLine');
     this._id = element('span', 'jp-QSession-jobId');
     this._primitive = element('span', 'jp-QSession-jobPrimitive');
     this._status = element('span', 'jp-QSession-jobStatus');
     this._position = element('span', 'jp-QSession-queuePosition');
-    this._times = element('span', 'jp-QSession-jobTimes');
-    this.node.append(
-      this._id,
-      this._primitive,
-      this._status,
-      this._position,
-      this._times
-    );
+    this._times = element('div', 'jp-QSession-jobTimes');
+    this._line.append(this._id, this._primitive, this._status, this._position);
+    this.node.append(this._line, this._times);
   }
 
   readonly node: HTMLLIElement;
@@ -179,16 +182,22 @@ class JobRow {
     this._id.title = job.id;
     setText(this._primitive, job.primitive ?? '');
     setText(this._status, job.status);
+    this._status.title = `${job.status}: ${JOB_STATUS_HINTS[job.status]}`;
     const queued = job.queue_position !== null;
     setText(this._position, queued ? `#${job.queue_position}` : '');
     this._position.title = queued
       ? `Number ${job.queue_position} in the backend's queue`
       : '';
-    setText(this._times, formatJobTimes(times));
+    const parts = jobTimeParts(times);
+    if (this._times.textContent !== parts.join('')) {
+      this._times.replaceChildren(
+        ...parts.map(part => element('span', 'jp-QSession-jobTime', part))
+      );
+    }
     this._times.title = [
-      `created ${job.created ?? '-'}`,
-      `started ${job.started ?? '-'}`,
-      `finished ${job.finished ?? '-'}`
+      `created ${clockTime(times.created) || '-'}`,
+      `started ${clockTime(times.started) || '-'}`,
+      `finished ${clockTime(times.finished) || '-'}`
     ].join('\n');
 
     if (options.showActions && job.status === 'QUEUED') {
@@ -223,7 +232,7 @@ class JobRow {
           button.disabled = !this._options.permission.allowed;
         });
       });
-      this.node.appendChild(button);
+      this._line.appendChild(button);
       this._cancel = button;
     }
     const button = this._cancel;
@@ -242,6 +251,7 @@ class JobRow {
     showActions: false,
     permission: { allowed: false, reason: '' }
   };
+  private _line: HTMLElement;
   private _id: HTMLElement;
   private _primitive: HTMLElement;
   private _status: HTMLElement;
@@ -274,10 +284,29 @@ function sameOptions(
   );
 }
 
-/** "14:03:27 → 14:03:30 → 14:03:41": created, started, finished as known. */
-function formatJobTimes(times: IJobTimes): string {
-  return [times.created, times.started, times.finished]
-    .filter((t): t is number => t !== null)
-    .map(t => clockTime(t))
-    .join(' → ');
+/**
+ * A job's times, each labelled: when it was created, then how long it
+ * waited in the queue and ran (or, not finished yet, when it started; a job
+ * that ended in the queue: when it ended).
+ * E.g. ["created 14:03:27", "waited 3 s", "ran 11 s"].
+ */
+export function jobTimeParts(times: IJobTimes): string[] {
+  const { created, started, finished } = times;
+  const parts: string[] = [];
+  if (created !== null) {
+    parts.push(`created ${clockTime(created)}`);
+  }
+  if (started !== null) {
+    if (created !== null) {
+      parts.push(`waited ${formatUsage((started - created) / 1000)}`);
+    }
+    parts.push(
+      finished !== null
+        ? `ran ${formatUsage((finished - started) / 1000)}`
+        : `started ${clockTime(started)}`
+    );
+  } else if (finished !== null) {
+    parts.push(`ended ${clockTime(finished)}`);
+  }
+  return parts;
 }

@@ -4,6 +4,8 @@ import type { Session } from '@jupyterlab/services';
 
 import { IDisposable } from '@lumino/disposable';
 
+import type { SessionModel } from './models';
+
 import type { IKernelName, SessionStore } from './store';
 
 /**
@@ -49,4 +51,17 @@ export function trackKernelNames(
       }
     }
   };
+}
+
+/**
+ * The notebook the server recorded when the first of `sessions` (one
+ * kernel's) registered: it names the group after the kernel ended and
+ * across server restarts, where Jupyter's running sessions no longer know
+ * the kernel. Null when no session has one (a kernel no notebook opened).
+ */
+export function recordedName(
+  sessions: ReadonlyArray<SessionModel>
+): IKernelName | null {
+  const path = sessions.find(session => session.notebook)?.notebook;
+  return path ? { name: PathExt.basename(path) || path, path } : null;
 }

@@ -15,16 +15,21 @@ import { DEFAULT_SETTINGS } from './settings';
 import type { ISessionChange, SessionStore } from './store';
 
 /**
- * Where notifications go: JupyterLab's Notification API by default.
+ * Where notifications go: JupyterLab's Notification API by default. A
+ * notification's id lets the notifier take back a toast that belongs to a
+ * session once that session ended.
  */
 export interface INotify {
-  info(message: string): void;
-  warning(message: string): void;
+  /** Returns the notification's id, if it has one. */
+  info(message: string): unknown;
+  warning(message: string): unknown;
+  dismiss?(id: string): void;
 }
 
 const jupyterNotifications: INotify = {
-  info: message => void Notification.info(message, { autoClose: 8000 }),
-  warning: message => void Notification.warning(message, { autoClose: false })
+  info: message => Notification.info(message, { autoClose: 8000 }),
+  warning: message => Notification.warning(message, { autoClose: false }),
+  dismiss: id => Notification.dismiss(id)
 };
 
 /**
@@ -39,13 +44,16 @@ const UNEXPECTED_ENDS: ReadonlySet<EndedReason> = new Set<EndedReason>([
 
 /**
  * Tells the user, once, when a session is about to reach its max TTL and
- * when a session ends.
+ * when a session ends; the max-TTL warning is taken back when its session
+ * ends (the end's own notification says what happened).
  *
  * Only what this page sees happen is notified: a session that arrives in a
  * snapshot already ended, or already under the threshold, makes no
- * notification (a reload must not replay old news). The max-TTL warning
- * fires when a tick or an event finds the remaining time at or under the
- * threshold after an earlier look found it above.
+ * notification (a reload must not replay old news). A session this page
+ * saw live and that a reconnection's snapshot shows ended (e.g. the service
+ * lost it while the server restarted) is news: it is notified, once. The
+ * max-TTL warning fires when a tick or an event finds the remaining time at
+ * or under the threshold after an earlier look found it above.
  */
 export class SessionNotifier implements IDisposable {
   constructor(options: SessionNotifier.IOptions) {
@@ -93,10 +101,13 @@ export class SessionNotifier implements IDisposable {
         remaining > 0;
       if (crossed && !this._warned.has(session.id)) {
         this._warned.add(session.id);
-        this._notify.warning(
+        const id = this._notify.warning(
           `${capitalize(sessionName(session))} reaches its max TTL in ` +
             `${formatCountdown(remaining)}; then it ends and jobs still queued will not run.`
         );
+        if (typeof id === 'string') {
+          this._toasts.set(session.id, id);
+        }
       }
     }
   }
@@ -112,13 +123,28 @@ export class SessionNotifier implements IDisposable {
 
   private _onSessionChanged(_: SessionStore, change: ISessionChange): void {
     const { previous, current, live } = change;
-    if (!live || current.state !== 'closed') {
+    if (current.state !== 'closed') {
       return;
     }
-    if (previous && previous.state === 'closed') {
+    this._dismissToast(current.id);
+    // A snapshot's ended session is news only if this page saw it live.
+    const seenLive = previous !== null && previous.state !== 'closed';
+    if ((!live && !seenLive) || previous?.state === 'closed') {
       return;
     }
+    if (this._ended.has(current.id)) {
+      return;
+    }
+    this._ended.add(current.id);
     this._notifyEnded(current);
+  }
+
+  private _dismissToast(sessionId: string): void {
+    const id = this._toasts.get(sessionId);
+    if (id !== undefined) {
+      this._toasts.delete(sessionId);
+      this._notify.dismiss?.(id);
+    }
   }
 
   private _notifyEnded(session: SessionModel): void {
@@ -137,6 +163,10 @@ export class SessionNotifier implements IDisposable {
   private _notify: INotify;
   private _lastRemaining = new Map<string, number>();
   private _warned = new Set<string>();
+  /** The max-TTL warning's toast of each session, until the session ends. */
+  private _toasts = new Map<string, string>();
+  /** Sessions whose end was notified. */
+  private _ended = new Set<string>();
   private _isDisposed = false;
 }
 

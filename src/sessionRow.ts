@@ -14,9 +14,7 @@ import { element, setText } from './dom';
 
 import { JobList } from './jobList';
 
-import { endedReasonLabel } from './labels';
-
-import { STATE_WORDS } from './models';
+import { badge, endedReasonLabel, modeWord } from './labels';
 
 import type { SessionModel } from './models';
 
@@ -95,8 +93,8 @@ export class SessionRow {
     this._ended = element('div', 'jp-QSession-endedReason');
 
     this._actionsBar = element('div', 'jp-QSession-actions');
-    this._close = actionButton('Close session', closeIcon);
-    this._cancel = actionButton('Cancel session', stopIcon);
+    this._close = actionButton('Close session', 'Close', closeIcon);
+    this._cancel = actionButton('Cancel session', 'Cancel', stopIcon);
     this._close.addEventListener('click', () =>
       this._act(this._close, () => this._actions.closeSession(this._session))
     );
@@ -164,20 +162,30 @@ export class SessionRow {
     this.node.classList.toggle('jp-mod-closed', closed);
     this._header.title = `Session ${session.id}\nOwner: ${session.owner}\nProvider: ${session.provider}`;
     setText(this._backend, session.backend);
-    setText(this._mode, session.mode);
-    setText(this._badge, STATE_WORDS[session.state]);
-    this._badge.className = `jp-QSession-badge jp-mod-${session.state}`;
+    this._backend.title = `Backend ${session.backend}`;
+    const mode = modeWord(session);
+    setText(this._mode, mode);
+    this._mode.title =
+      session.mode === 'batch'
+        ? 'Batch: its jobs run in parallel and jump the queue together'
+        : 'Session: holds the QPU for this notebook between its jobs';
+    const shown = badge(session);
+    setText(this._badge, shown.word);
+    this._badge.className = `jp-QSession-badge jp-mod-${shown.kind}`;
+    this._badge.title =
+      shown.kind === 'closing'
+        ? 'Closing: it accepts no new jobs and ends once its queued jobs ran'
+        : `State: ${shown.word}`;
     setText(this._usage, `QPU ${formatUsage(session.usage_seconds)}`);
     this._usage.title = 'QPU time used so far';
 
     this._ended.hidden = !closed;
-    setText(
-      this._ended,
-      closed
-        ? `Ended: ${endedReasonLabel(session.ended_reason)}` +
-            (times.closedAt !== null ? ` at ${clockTime(times.closedAt)}` : '')
-        : ''
-    );
+    const ended = closed
+      ? `Ended: ${endedReasonLabel(session.ended_reason)}` +
+        (times.closedAt !== null ? ` at ${clockTime(times.closedAt)}` : '')
+      : '';
+    setText(this._ended, ended);
+    this._ended.title = ended;
 
     this._actionsBar.hidden = closed;
     const { permission } = context;
@@ -345,7 +353,16 @@ function countdownBox(label: string): HTMLElement {
   return box;
 }
 
-function actionButton(label: string, icon: LabIcon): HTMLButtonElement {
+/**
+ * A button named `label` that shows `short` in a narrow sidebar and `label`
+ * where there is room (a container query in base.css picks one); its
+ * tooltip always says in full what it does.
+ */
+function actionButton(
+  label: string,
+  short: string,
+  icon: LabIcon
+): HTMLButtonElement {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'jp-Button jp-mod-minimal jp-mod-small jp-QSession-action';
@@ -353,8 +370,12 @@ function actionButton(label: string, icon: LabIcon): HTMLButtonElement {
   button.appendChild(
     icon.element({ tag: 'span', className: 'jp-QSession-buttonIcon' })
   );
-  button.appendChild(element('span', 'jp-QSession-actionLabel')).textContent =
-    label;
+  const text = element('span', 'jp-QSession-actionLabel');
+  text.append(
+    element('span', 'jp-QSession-actionShort', short),
+    element('span', 'jp-QSession-actionLong', label)
+  );
+  button.appendChild(text);
   return button;
 }
 

@@ -6,6 +6,8 @@ import type { ConnectionStatus } from './events';
 
 import type { ServerInfo, SessionEvent, SessionModel } from './models';
 
+import { recordedName } from './kernelNames';
+
 import { shortId } from './labels';
 
 import { ISessionTimes, sessionTimes } from './times';
@@ -31,7 +33,7 @@ export interface ISessionGroup {
   label: string;
   /** Longer description for the tooltip. */
   title: string;
-  /** Live sessions first, each part in the server's order (newest registered first). */
+  /** In the server's order (newest registered first). */
   sessions: SessionModel[];
 }
 
@@ -91,7 +93,6 @@ export class SessionStore implements IDisposable {
 
   set info(info: ServerInfo | null) {
     this._info = info;
-    this._nextAgeOut = null;
     this._changed.emit(null);
   }
 
@@ -157,8 +158,8 @@ export class SessionStore implements IDisposable {
 
   /**
    * Apply one message of the event stream: a snapshot replaces every
-   * session; a session event replaces (or adds) that one session. Ended
-   * sessions stay, with state 'closed', until they age out (`ageOut`).
+   * session; a session event replaces (or adds) that one session. Sessions
+   * are never deleted: ended ones stay with state 'closed'.
    */
   applyEvent(event: SessionEvent): void {
     if (event.type === 'snapshot') {
@@ -177,7 +178,6 @@ export class SessionStore implements IDisposable {
       this._times.set(session.id, sessionTimes(session));
     }
     this._hasSnapshot = true;
-    this._nextAgeOut = null;
     for (const current of this._sessions.values()) {
       this._sessionChanged.emit({
         previous: previous.get(current.id) ?? null,
@@ -200,47 +200,8 @@ export class SessionStore implements IDisposable {
       this._sessions = new Map([[session.id, session], ...this._sessions]);
     }
     this._times.set(session.id, sessionTimes(session));
-    this._nextAgeOut = null;
     this._sessionChanged.emit({ previous, current: session, live: true });
     this._changed.emit(session.id);
-  }
-
-  /**
-   * Drop the ended sessions that left the server's live view by `now` (ms
-   * since the epoch): the server leaves them out of its listing and snapshots
-   * `ended_sessions_visible_for` seconds (its /info) after they ended, and the
-   * sidebar drops them at the same moment by the same rule (`agedOutAt`).
-   * Cheap on most calls: it remembers when the next one is due.
-   *
-   * @returns whether any session was dropped (then `changed` was emitted)
-   */
-  ageOut(now: number): boolean {
-    const visibleFor = this._info?.ended_sessions_visible_for ?? null;
-    if (visibleFor === null) {
-      return false;
-    }
-    if (this._nextAgeOut !== null && now < this._nextAgeOut) {
-      return false;
-    }
-    let next = Infinity;
-    const dropped: string[] = [];
-    for (const [id, session] of this._sessions) {
-      const at = agedOutAt(session, this._times.get(id)!, visibleFor);
-      if (at <= now) {
-        dropped.push(id);
-      } else {
-        next = Math.min(next, at);
-      }
-    }
-    this._nextAgeOut = next;
-    for (const id of dropped) {
-      this._sessions.delete(id);
-      this._times.delete(id);
-    }
-    if (dropped.length > 0) {
-      this._changed.emit(null);
-    }
-    return dropped.length > 0;
   }
 
   /**
@@ -266,9 +227,9 @@ export class SessionStore implements IDisposable {
   /**
    * The sessions grouped by kernel, for display.
    *
-   * Groups with a live (not closed) session come first, then by name, with
-   * 'No kernel' last among its peers; within a group, live sessions first,
-   * each part in the server's order (newest registered first). With
+   * Groups by name (the notebook the server recorded, else the live one),
+   * 'No kernel' last; within a group, the server's order (newest registered
+   * first), whatever state each session is in, so rows stay put. With
    * `showEnded` false closed sessions and the groups they leave empty are
    * dropped.
    */
@@ -287,13 +248,14 @@ export class SessionStore implements IDisposable {
     const groups: ISessionGroup[] = [];
     for (const [key, sessions] of byKernel) {
       const kernelId = key === '' ? null : key;
-      const name = this.kernelName(kernelId);
+      // The notebook the server recorded at registration outlives the kernel.
+      const name = recordedName(sessions) ?? this.kernelName(kernelId);
       groups.push({
         key,
         kernelId,
         label: name.name,
         title: name.path,
-        sessions: liveFirst(sessions)
+        sessions
       });
     }
     return groups.sort(compareGroups);
@@ -342,42 +304,16 @@ export class SessionStore implements IDisposable {
   private _connection: ConnectionStatus = 'connecting';
   private _problem: string | null = null;
   private _hasSnapshot = false;
-  /** When `ageOut` next has work (ms since the epoch), or null: find out. */
-  private _nextAgeOut: number | null = null;
   private _isDisposed = false;
   private _changed = new Signal<this, StoreChange>(this);
   private _sessionChanged = new Signal<this, ISessionChange>(this);
 }
 
-/** Live sessions, then closed ones, each in the order given. */
-function liveFirst(sessions: SessionModel[]): SessionModel[] {
-  return [
-    ...sessions.filter(s => s.state !== 'closed'),
-    ...sessions.filter(s => s.state === 'closed')
-  ];
-}
-
-function compareGroups(a: ISessionGroup, b: ISessionGroup): number {
-  const isLive = (g: ISessionGroup) =>
-    g.sessions.some(s => s.state !== 'closed');
-  const live = Number(isLive(b)) - Number(isLive(a));
-  const noKernel = Number(a.kernelId === null) - Number(b.kernelId === null);
-  return live || noKernel || a.label.localeCompare(b.label);
-}
-
 /**
- * When an ended session leaves a view that keeps ended sessions `visibleFor`
- * seconds (ms since the epoch; Infinity while it is open): from its
- * `closed_at`, or its registration when the service did not say. The server's
- * rule (`aged_out_at` in server/manager.py).
+ * Groups by name, 'No kernel' last: nothing a session's state does moves a
+ * group or a row (a row keeps its place right after the user clicked it).
  */
-export function agedOutAt(
-  session: SessionModel,
-  times: ISessionTimes,
-  visibleFor: number
-): number {
-  if (session.state !== 'closed') {
-    return Infinity;
-  }
-  return (times.closedAt ?? times.registeredAt ?? 0) + visibleFor * 1000;
+function compareGroups(a: ISessionGroup, b: ISessionGroup): number {
+  const noKernel = Number(a.kernelId === null) - Number(b.kernelId === null);
+  return noKernel || a.label.localeCompare(b.label);
 }

@@ -35,11 +35,25 @@ export interface ITimeline {
   start: number;
   /** The right edge: when it closed, or now. */
   end: number;
+  /** Whether `end` is when it closed (else it is now). */
+  ended: boolean;
   /** The session lane, then one lane per job, newest first. */
   lanes: ILane[];
   /** Jobs left out to keep the timeline compact. */
   hiddenJobs: number;
 }
+
+/**
+ * The legend: what each colour of bar means, in the order the lanes use them.
+ * A Record, so a new kind of bar fails to compile until it has its words.
+ */
+export const SPAN_WORDS: Record<SpanKind, string> = {
+  pending: 'pending: no job ran yet',
+  active: 'active: QPU reserved',
+  inactive: 'inactive: idle past its interactive TTL',
+  queued: 'job queued',
+  running: 'job running'
+};
 
 /** How many job lanes a timeline shows at most. */
 export const TIMELINE_MAX_JOBS = 20;
@@ -153,6 +167,7 @@ export function sessionTimeline(
   return {
     start,
     end: Math.max(end, start + 1000),
+    ended: times.closedAt !== null,
     lanes,
     hiddenJobs: session.jobs.length - jobs.length
   };
@@ -176,7 +191,7 @@ export function spanPosition(
 
 function describe(span: ISpan): string {
   const length = formatCountdown((span.to - span.from) / 1000);
-  return `${span.kind} ${clockTime(span.from)}–${clockTime(span.to)} (${length})`;
+  return `${SPAN_WORDS[span.kind]}, from ${clockTime(span.from)} to ${clockTime(span.to)} (${length})`;
 }
 
 /**
@@ -215,6 +230,7 @@ export function renderTimeline(timeline: ITimeline): HTMLElement {
   scale.append(document.createElement('span'), document.createElement('span'));
   setScale(scale, timeline);
   node.appendChild(scale);
+  node.appendChild(legend(timeline));
 
   if (timeline.hiddenJobs > 0) {
     const more = document.createElement('div');
@@ -264,8 +280,34 @@ function placeBar(bar: HTMLElement, span: ISpan, timeline: ITimeline): void {
   bar.title = describe(span);
 }
 
+/** The scale under the lanes: "from 14:03:27" and "to 14:05:00" (or "now 14:05:00"). */
 function setScale(scale: HTMLElement, timeline: ITimeline): void {
   const [from, to] = Array.from(scale.children);
-  from.textContent = clockTime(timeline.start);
-  to.textContent = clockTime(timeline.end);
+  from.textContent = `from ${clockTime(timeline.start)}`;
+  to.textContent = `${timeline.ended ? 'to' : 'now'} ${clockTime(timeline.end)}`;
+}
+
+/** A swatch and its words for each kind of bar the timeline shows. */
+function legend(timeline: ITimeline): HTMLElement {
+  const shown = new Set<SpanKind>();
+  for (const lane of timeline.lanes) {
+    lane.spans.forEach(span => shown.add(span.kind));
+  }
+  const list = document.createElement('ul');
+  list.className = 'jp-QSession-timelineLegend';
+  list.setAttribute('aria-label', 'Legend');
+  for (const kind of Object.keys(SPAN_WORDS) as SpanKind[]) {
+    if (!shown.has(kind)) {
+      continue;
+    }
+    const item = document.createElement('li');
+    item.dataset.kind = kind;
+    const swatch = document.createElement('span');
+    swatch.className = `jp-QSession-timelineSwatch jp-mod-${kind}`;
+    const words = document.createElement('span');
+    words.textContent = SPAN_WORDS[kind];
+    item.append(swatch, words);
+    list.appendChild(item);
+  }
+  return list;
 }

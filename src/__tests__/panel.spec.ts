@@ -8,6 +8,8 @@ import type { EndedReason, JobModel, SessionModel } from '../models';
 
 import { PANEL_ID, SessionsPanel } from '../panel';
 
+import { JOB_ROW_HEIGHT } from '../jobList';
+
 import { SessionRow } from '../sessionRow';
 
 import { DEFAULT_SETTINGS } from '../settings';
@@ -308,7 +310,7 @@ describe('SessionsPanel', () => {
     expect(first.length).toBeLessThan(40);
     expect(first[0].dataset.jobId).toBe('job-499');
 
-    list.scrollTop = 250 * 24;
+    list.scrollTop = 250 * JOB_ROW_HEIGHT;
     list.dispatchEvent(new Event('scroll'));
     const ids = $$('[data-job-id]').map(r => r.dataset.jobId);
     expect(ids).toContain('job-249');
@@ -539,7 +541,7 @@ describe('SessionsPanel', () => {
     update.mockRestore();
   });
 
-  it('moves a session that ended below the live ones', () => {
+  it('keeps a session that ended in its place (no jump after a click)', () => {
     const { store, $$ } = setup();
     store.applySnapshot([makeSession({ id: 'a' }), makeSession({ id: 'b' })]);
 
@@ -548,8 +550,8 @@ describe('SessionsPanel', () => {
     );
 
     expect($$('[data-session-id]').map(n => n.dataset.sessionId)).toEqual([
-      'b',
-      'a'
+      'a',
+      'b'
     ]);
   });
 

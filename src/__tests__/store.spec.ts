@@ -205,26 +205,40 @@ describe('SessionStore: grouping and ordering', () => {
     ]);
   });
 
-  it('lists live sessions before ended ones, newest registered first', () => {
+  it("keeps the server's order within a group, ended or not, so rows stay put", () => {
     const store = storeWith(
       makeSession({ id: 'new-closed', registered_at: at(9), state: 'closed' }),
       makeSession({ id: 'new-live', registered_at: at(5), state: 'open' }),
       makeSession({ id: 'old-live', registered_at: at(1) })
     );
+    expect(ids(store)).toEqual([['new-closed', 'new-live', 'old-live']]);
 
-    expect(ids(store)).toEqual([['new-live', 'old-live', 'new-closed']]);
+    store.applySession(
+      makeSession({ id: 'new-live', registered_at: at(5), state: 'closed' })
+    );
+    expect(ids(store)).toEqual([['new-closed', 'new-live', 'old-live']]);
   });
 
-  it('puts notebooks with a live session before notebooks whose sessions all ended', () => {
+  it('orders notebooks by name whether their sessions ended or not', () => {
     const store = storeWith(
       makeSession({ id: 'a', kernel_id: 'k-analysis', state: 'closed' }),
       makeSession({ id: 'b', kernel_id: 'k-bell' })
     );
 
     expect(store.groups().map(g => g.label)).toEqual([
-      'bell.ipynb',
-      'analysis.ipynb'
+      'analysis.ipynb',
+      'bell.ipynb'
     ]);
+  });
+
+  it('names a group after the notebook the server recorded, after its kernel is gone', () => {
+    const store = new SessionStore();
+    store.applySnapshot([
+      makeSession({ kernel_id: 'k-gone', notebook: 'work/vqe.ipynb' })
+    ]);
+
+    expect(store.groups()[0].label).toBe('vqe.ipynb');
+    expect(store.groups()[0].title).toBe('work/vqe.ipynb');
   });
 
   it('hides ended sessions and emptied groups when asked', () => {
