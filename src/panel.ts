@@ -8,13 +8,13 @@ import type { Clock } from './countdown';
 
 import { formatCountdown } from './countdown';
 
-import { placeChildren } from './dom';
-
 import { qsessionIcon } from './icons';
 
 import type { SessionModel } from './models';
 
-import { IRowContext, SessionRow } from './sessionRow';
+import { SessionList } from './sessionList';
+
+import type { IRowContext, SessionRow } from './sessionRow';
 
 import { DEFAULT_SETTINGS, IQSessionSettings } from './settings';
 
@@ -45,11 +45,12 @@ const noActions: ISessionActions = {
  * notebook (kernel) that opened them.
  *
  * One widget, one model: it renders the `SessionStore` on its `changed`
- * signal, keeping one `SessionRow` per session across renders (so expanded
- * rows and scroll positions survive). An event about one session updates
- * that session's row only, unless it moves the row (a new session, a session
- * that ended or changed kernel). It advances countdowns on `tick()`, which
- * the plugin calls from its one 1 s timer.
+ * signal into a virtualized `SessionList`: only the rows in view exist, each
+ * kept across renders while it stays in view (and its expanded state
+ * remembered when it leaves). An event about one session updates that
+ * session's row only, unless it moves the row (a new session, a session that
+ * ended or changed kernel). It advances the countdowns in view on `tick()`,
+ * which the plugin calls from its one 1 s timer.
  */
 export class SessionsPanel extends Widget {
   constructor(options: SessionsPanel.IOptions = {}) {
@@ -89,9 +90,13 @@ export class SessionsPanel extends Widget {
     this._empty = document.createElement('p');
     this._empty.className = 'jp-QSessionPanel-empty';
 
-    this._list = document.createElement('ul');
-    this._list.className = 'jp-QSession-groups';
-    this._list.setAttribute('aria-label', 'Sessions by notebook');
+    this._list = new SessionList({
+      scroller: this.node,
+      actions: this._actions,
+      now: this._now,
+      times: id => this.store.times(id),
+      context: session => this._rowContext(session)
+    });
 
     this.node.append(
       header,
@@ -99,7 +104,7 @@ export class SessionsPanel extends Widget {
       this._problem,
       this._warnings,
       this._empty,
-      this._list
+      this._list.node
     );
     this.store.changed.connect(this._onChanged, this);
     this._render();
@@ -117,9 +122,9 @@ export class SessionsPanel extends Widget {
     this._render();
   }
 
-  /** The row of a session, if it is shown. */
+  /** The row of a session, if it is in view. */
   row(sessionId: string): SessionRow | undefined {
-    return this._rows.get(sessionId);
+    return this._list.row(sessionId);
   }
 
   /**
@@ -130,9 +135,7 @@ export class SessionsPanel extends Widget {
     if (this.isDisposed || !this._isShown()) {
       return;
     }
-    for (const row of this._rows.values()) {
-      row.tick();
-    }
+    this._list.tick();
     this._renderStatus();
   }
 
@@ -141,13 +144,19 @@ export class SessionsPanel extends Widget {
       return;
     }
     this.store.changed.disconnect(this._onChanged, this);
-    this._rows.clear();
+    this._list.dispose();
     super.dispose();
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
+    this._list.refresh();
     this.tick();
+  }
+
+  protected onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this._list.refresh();
   }
 
   /** Attached and visible, or not attached at all (tests render detached). */
@@ -169,12 +178,10 @@ export class SessionsPanel extends Widget {
    */
   private _renderSession(sessionId: string): boolean {
     const session = this.store.get(sessionId);
-    const times = this.store.times(sessionId);
-    const row = this._rows.get(sessionId);
-    if (!session || !times || !row) {
+    const before = this._shown.get(sessionId);
+    if (!session || !before) {
       return false;
     }
-    const before = row.session;
     const ended = (s: SessionModel) => s.state === 'closed';
     if (
       before.kernel_id !== session.kernel_id ||
@@ -182,8 +189,8 @@ export class SessionsPanel extends Widget {
     ) {
       return false;
     }
-    row.update(session, times, this._rowContext(session));
-    return true;
+    this._shown.set(sessionId, session);
+    return this._list.updateSession(session);
   }
 
   private _rowContext(session: SessionModel): IRowContext {
@@ -264,60 +271,13 @@ export class SessionsPanel extends Widget {
   }
 
   private _renderGroups(groups: ISessionGroup[]): void {
-    const seen = new Set<string>();
-    const groupNodes: HTMLElement[] = [];
+    this._shown = new Map();
     for (const group of groups) {
-      const node = this._groupNode(group);
-      const list = node.querySelector('.jp-QSession-sessions') as HTMLElement;
-      const rows = group.sessions.map(session => {
-        seen.add(session.id);
-        const times = this.store.times(session.id)!;
-        let row = this._rows.get(session.id);
-        if (!row) {
-          row = new SessionRow(session, times, {
-            actions: this._actions,
-            now: this._now
-          });
-          this._rows.set(session.id, row);
-        }
-        row.update(session, times, this._rowContext(session));
-        return row.node;
-      });
-      placeChildren(list, rows);
-      groupNodes.push(node);
-    }
-    for (const [id, row] of this._rows) {
-      if (!seen.has(id)) {
-        row.dispose();
-        this._rows.delete(id);
+      for (const session of group.sessions) {
+        this._shown.set(session.id, session);
       }
     }
-    for (const [key, node] of this._groups) {
-      if (!groups.some(group => group.key === key)) {
-        node.remove();
-        this._groups.delete(key);
-      }
-    }
-    placeChildren(this._list, groupNodes);
-  }
-
-  private _groupNode(group: ISessionGroup): HTMLElement {
-    let node = this._groups.get(group.key);
-    if (!node) {
-      node = document.createElement('li');
-      node.className = 'jp-QSession-group';
-      const heading = document.createElement('h3');
-      heading.className = 'jp-QSession-groupName';
-      const list = document.createElement('ul');
-      list.className = 'jp-QSession-sessions';
-      node.append(heading, list);
-      this._groups.set(group.key, node);
-    }
-    node.dataset.kernelId = group.kernelId ?? '';
-    const heading = node.querySelector('.jp-QSession-groupName') as HTMLElement;
-    heading.textContent = group.label;
-    heading.title = group.title;
-    return node;
+    this._list.setGroups(groups);
   }
 
   private _actions: ISessionActions;
@@ -328,9 +288,9 @@ export class SessionsPanel extends Widget {
   private _problem: HTMLElement;
   private _warnings: HTMLElement;
   private _empty: HTMLElement;
-  private _list: HTMLElement;
-  private _rows = new Map<string, SessionRow>();
-  private _groups = new Map<string, HTMLElement>();
+  private _list: SessionList;
+  /** The sessions listed, as last rendered (to tell an event that moves a row). */
+  private _shown = new Map<string, SessionModel>();
 }
 
 export namespace SessionsPanel {

@@ -93,6 +93,7 @@ export class SessionStore implements IDisposable {
 
   set info(info: ServerInfo | null) {
     this._info = info;
+    this._nextAgeOut = null;
     this._changed.emit(null);
   }
 
@@ -158,8 +159,8 @@ export class SessionStore implements IDisposable {
 
   /**
    * Apply one message of the event stream: a snapshot replaces every
-   * session; a session event replaces (or adds) that one session. Sessions
-   * are never deleted: ended ones stay with state 'closed'.
+   * session; a session event replaces (or adds) that one session. Ended
+   * sessions stay, with state 'closed', until they age out (`ageOut`).
    */
   applyEvent(event: SessionEvent): void {
     if (event.type === 'snapshot') {
@@ -178,6 +179,7 @@ export class SessionStore implements IDisposable {
       this._times.set(session.id, sessionTimes(session));
     }
     this._hasSnapshot = true;
+    this._nextAgeOut = null;
     for (const current of this._sessions.values()) {
       this._sessionChanged.emit({
         previous: previous.get(current.id) ?? null,
@@ -200,8 +202,47 @@ export class SessionStore implements IDisposable {
       this._sessions = new Map([[session.id, session], ...this._sessions]);
     }
     this._times.set(session.id, sessionTimes(session));
+    this._nextAgeOut = null;
     this._sessionChanged.emit({ previous, current: session, live: true });
     this._changed.emit(session.id);
+  }
+
+  /**
+   * Drop the ended sessions that left the server's live view by `now` (ms
+   * since the epoch): the server leaves them out of its listing and snapshots
+   * `ended_sessions_visible_for` seconds (its /info) after they ended, and the
+   * sidebar drops them at the same moment by the same rule (`agedOutAt`).
+   * Cheap on most calls: it remembers when the next one is due.
+   *
+   * @returns whether any session was dropped (then `changed` was emitted)
+   */
+  ageOut(now: number): boolean {
+    const visibleFor = this._info?.ended_sessions_visible_for ?? null;
+    if (visibleFor === null) {
+      return false;
+    }
+    if (this._nextAgeOut !== null && now < this._nextAgeOut) {
+      return false;
+    }
+    let next = Infinity;
+    const dropped: string[] = [];
+    for (const [id, session] of this._sessions) {
+      const at = agedOutAt(session, this._times.get(id)!, visibleFor);
+      if (at <= now) {
+        dropped.push(id);
+      } else {
+        next = Math.min(next, at);
+      }
+    }
+    this._nextAgeOut = next;
+    for (const id of dropped) {
+      this._sessions.delete(id);
+      this._times.delete(id);
+    }
+    if (dropped.length > 0) {
+      this._changed.emit(null);
+    }
+    return dropped.length > 0;
   }
 
   /**
@@ -304,6 +345,8 @@ export class SessionStore implements IDisposable {
   private _connection: ConnectionStatus = 'connecting';
   private _problem: string | null = null;
   private _hasSnapshot = false;
+  /** When `ageOut` next has work (ms since the epoch), or null: find out. */
+  private _nextAgeOut: number | null = null;
   private _isDisposed = false;
   private _changed = new Signal<this, StoreChange>(this);
   private _sessionChanged = new Signal<this, ISessionChange>(this);
@@ -316,4 +359,21 @@ export class SessionStore implements IDisposable {
 function compareGroups(a: ISessionGroup, b: ISessionGroup): number {
   const noKernel = Number(a.kernelId === null) - Number(b.kernelId === null);
   return noKernel || a.label.localeCompare(b.label);
+}
+
+/**
+ * When an ended session leaves a view that keeps ended sessions `visibleFor`
+ * seconds (ms since the epoch; Infinity while it is open): from its
+ * `closed_at`, or its registration when the service did not say. The server's
+ * rule (`aged_out_at` in server/manager.py).
+ */
+export function agedOutAt(
+  session: SessionModel,
+  times: ISessionTimes,
+  visibleFor: number
+): number {
+  if (session.state !== 'closed') {
+    return Infinity;
+  }
+  return (times.closedAt ?? times.registeredAt ?? 0) + visibleFor * 1000;
 }
