@@ -173,7 +173,8 @@ class Lab:
         self, kernel_id: str, code: str, timeout: float = 120
     ) -> tuple[str, list[tuple[str, str]]]:
         """Run ``code`` as a cell; return (status, its outputs in order as (kind, text)), kind
-        being the stream name (``stdout``, ``stderr``), ``display`` or ``error``."""
+        being the stream name (``stdout``, ``stderr``), ``display`` (also an update of a
+        display) or ``error``."""
         client = self.serverapp.kernel_manager.get_kernel(kernel_id).client()
         client.start_channels()
         outputs: list[tuple[str, str]] = []
@@ -182,7 +183,7 @@ class Lab:
             content = msg["content"]
             if msg["msg_type"] == "stream":
                 outputs.append((content["name"], content["text"]))
-            elif msg["msg_type"] in ("display_data", "execute_result"):
+            elif msg["msg_type"] in ("display_data", "update_display_data", "execute_result"):
                 outputs.append(("display", content["data"].get("text/plain", "") + "\n"))
             elif msg["msg_type"] == "error":
                 outputs.append(("error", "\n".join(content["traceback"])))

@@ -16,6 +16,7 @@ from ..vocabulary import SessionState
 from .bridge import BridgeClient
 from .client_calls import call
 from .runtime_service import connect, find_backend, is_open_plan
+from .status import ended_words
 
 MODES = ("session", "batch")
 
@@ -28,6 +29,7 @@ class LiveSession:
     notes: list[str] = field(default_factory=list)
     # Ids of the session's jobs as last listed: a cell's jobs are the ones that are new after it.
     known_jobs: set[str] | None = None
+    newest_job: str | None = None  # the newest of them
 
     @property
     def id(self) -> str:
@@ -54,6 +56,8 @@ class LiveSession:
                     continue
             break
         self.known_jobs = (known or set()) | {job.job_id() for job in fresh}
+        if fresh:
+            self.newest_job = fresh[0].job_id()
         return fresh[::-1]
 
 
@@ -69,6 +73,7 @@ class KernelSessions:
         self._bridge = bridge
         self._service: Any = None
         self.current: LiveSession | None = None
+        self.last: LiveSession | None = None  # the latest session, also once ended
 
     @property
     def service(self) -> Any:
@@ -92,10 +97,11 @@ class KernelSessions:
             self._check_reusable(current, backend, mode)
             return current, False
         if backend is None:
-            if current is None:
+            previous = current or self.last  # `--new` after a close or cancel: the same backend
+            if previous is None:
                 raise Conflict("No session is open in this kernel: name a backend, e.g. "
                                  "%%qsession --backend fake_manila")  # fmt: skip
-            backend = current.backend.name
+            backend = previous.backend.name
         if current is not None:
             self._close_quietly(current)
         return self.open(backend, mode=mode, max_time=max_time), True
@@ -112,7 +118,7 @@ class KernelSessions:
                 "(each one queues)."
             )
         live.notes.extend(self._register(live.id))
-        self.current = live
+        self.current = self.last = live
         return live
 
     def attach(self, session_id: str) -> LiveSession:
@@ -128,21 +134,26 @@ class KernelSessions:
         self._check_open(live)
         live.new_jobs(self.service)  # what ran before is not the next cell's
         live.notes.extend(self._register(session_id))
-        self.current = live
+        self.current = self.last = live
         return live
 
-    def end(self, how: str) -> LiveSession:
-        """``close`` (queued jobs still run) or ``cancel`` (queued jobs cancelled)."""
+    def end(self, how: str) -> tuple[LiveSession, str | None]:
+        """``close`` (queued jobs still run) or ``cancel`` (queued jobs cancelled) this
+        kernel's session; with why it had already ended (in words) if it had, in which case
+        nothing is sent."""
         live = self.current
         if live is None:
             raise Conflict("No session is open in this kernel.")
-        call(live.session.close if how == "close" else live.session.cancel)
         self.current = None
-        return live
+        already = ended_words(live.details())
+        if already is None:
+            call(live.session.close if how == "close" else live.session.cancel)
+        return live, already
 
     # ----------------------------------------------------------------- helpers
     def _check_reusable(self, live: LiveSession, backend: str | None, mode: str) -> None:
         if backend is not None and backend != live.backend.name:
+            find_backend(self.service, backend)  # a typo: the closest names, not --new
             raise Conflict(
                 f"This kernel's session {live.id} runs on {live.backend.name}, not {backend}. "
                 "Add --new to close it and open one there."
@@ -155,7 +166,12 @@ class KernelSessions:
 
     def _check_open(self, live: LiveSession) -> None:
         details = live.details()
-        if details.get("state") == SessionState.CLOSED or details.get("accepting_jobs") is False:
+        if details.get("state") != SessionState.CLOSED and details.get("accepting_jobs") is False:
+            raise Conflict(
+                f"Session {live.id} is closing: it takes no new jobs (its queued jobs still "
+                "run). Run the cell with --new to open another."
+            )
+        if details.get("state") == SessionState.CLOSED:
             stamps = details.get("timestamps") or [{}]
             why = stamps[-1].get("reason") or "closed"
             raise Conflict(

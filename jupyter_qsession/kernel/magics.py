@@ -16,6 +16,8 @@ is imported by the first cell that needs the service. A refusal is shown as its 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -23,21 +25,28 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..errors import BadRequest, QSessionError
-from ..vocabulary import ENDED_WORDS, SessionState, state_word
+from ..vocabulary import ENDED_WORDS, MODE_WORDS, SessionState, state_word
 from .bridge import BridgeClient
 from .client_calls import call, parallel
 from .durations import parse_duration
 from .kernel_sessions import KernelSessions
-from .status import SessionStatus, job_counts
+from .status import CellStatus, StatusFollower, job_counts, summary
 
 LINE_USAGE = "Usage: %qsession [status | list | close | cancel | use SESSION_ID]"
 
 
 @magics_class
 class QSessionMagics(Magics):
-    def __init__(self, shell: Any, sessions: KernelSessions | None = None) -> None:
+    def __init__(
+        self,
+        shell: Any,
+        sessions: KernelSessions | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__(shell)
         self.sessions = sessions or KernelSessions()
+        self.clock = clock
+        self._follower: StatusFollower | None = None
 
     @magic_arguments()
     @argument("--backend", help="Backend of a new session, e.g. fake_manila.")
@@ -66,6 +75,9 @@ class QSessionMagics(Magics):
         )
         for note in live.notes if opened else []:
             print(note)
+        # Shown before the body runs, so the cell's jobs are visible while they queue.
+        status = CellStatus(live, started=self.clock(), after_job=live.newest_job)
+        status.show(summary(live.backend.name, live.mode, live.id, None, [], 0, running=True))
         self.shell.user_ns.update(session=live.session, backend=live.backend)
         self.shell.user_ns["service"] = self.sessions.service
         set_cm_session(live.session)  # what `with Session(...)` does, without closing after
@@ -77,7 +89,17 @@ class QSessionMagics(Magics):
             self.sessions.end("close")
         service = self.sessions.service
         cell_jobs, details = parallel(lambda: live.new_jobs(service), live.details)
-        SessionStatus(self.sessions, live, cell_jobs).show(details)
+        status.finish(cell_jobs, details, self.clock())
+        self._follow(status)
+
+    def _follow(self, status: CellStatus) -> None:
+        """Keep ``status`` current where nothing else does: in a kernel (whose displays can
+        be updated) that is not a lab server's (whose events the sidebar's renderer follows)."""
+        if getattr(self.shell, "kernel", None) is None or BridgeClient.from_kernel() is not None:
+            return
+        if self._follower is None:
+            self._follower = StatusFollower(clock=self.clock)
+        self._follower.follow(status)
 
     # ----------------------------------------------------------------- %qsession
     def _line(self, words: list[str]) -> None:
@@ -87,12 +109,17 @@ class QSessionMagics(Magics):
             if live is None:
                 print("No session is open in this kernel.")
             else:
-                SessionStatus(self.sessions, live, []).show()
+                status = CellStatus(live, started=self.clock(), in_cell=False)
+                status.refresh(None, self.clock())
+                status.show(status.text)
+                self._follow(status)
         elif command == "list" and len(words) == 1:
             self._list()
         elif command in ("close", "cancel") and len(words) == 1:
-            live = self.sessions.end(command)
-            if command == "close":
+            live, already = self.sessions.end(command)
+            if already is not None:
+                print(f"Session {live.id} had already ended: {already}. Nothing to {command}.")
+            elif command == "close":
                 print(f"Session {live.id} closed: queued jobs still run.")
             else:
                 print(f"Session {live.id} cancelled: queued jobs are cancelled.")
@@ -117,15 +144,20 @@ class QSessionMagics(Magics):
             raise type(error)(f"The lab server did not answer: {error.message}") from None
         if not sessions:
             print("No session registered under this kernel.")
+            return
+        rows = [("session", "backend", "mode", "state", "jobs")]
         for session in sessions:
             state = state_word(session["state"], session["accepting_jobs"])
             if session["state"] == SessionState.CLOSED:
                 reason = session["ended_reason"]
-                state = f"ended: {ENDED_WORDS.get(reason, reason)}"
+                state = f"ended: {ENDED_WORDS.get(reason, reason or 'closed')}"
             counts = job_counts((job["primitive"], job["status"]) for job in session["jobs"][::-1])
-            print(
-                f"{session['id']}  {session['backend']}  {session['mode']}  {state}  jobs: {counts}"
-            )
+            mode = MODE_WORDS.get(session["mode"], session["mode"])
+            rows.append((session["id"], session["backend"], mode, state, counts or "no jobs"))
+        widths = [max(len(row[column]) for row in rows) for column in range(4)]
+        for row in rows:
+            padded = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+            print("  ".join([*padded, row[4]]))
 
     def _list_current(self) -> None:
         """Outside a lab no server keeps this kernel's sessions: its current one, as the
@@ -137,7 +169,7 @@ class QSessionMagics(Magics):
         jobs = call(self.sessions.service.jobs, session_id=live.id, limit=100)[::-1]
         statuses = parallel(*[job.status for job in jobs])
         counts = job_counts(zip([job.primitive_id for job in jobs], statuses, strict=True))
-        print(f"{live.id} on {live.backend.name}  jobs: {counts}")
+        print(f"{live.id} on {live.backend.name}  jobs: {counts or 'none yet'}")
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -1,26 +1,47 @@
-"""The status a ``%%qsession`` cell leaves in its output: backend, state, TTL left, the cell's
-jobs by primitive and status, with close/cancel buttons (ipywidgets); plain text where widgets
-cannot render.
+"""The status a ``%%qsession`` cell shows: displayed when the cell starts (before its body runs
+and before any job queues), updated when it ends, and live in between wherever something can
+keep it live.
 
-The widget refreshes itself from the service every ``interval`` seconds on a daemon thread
-while its session is open (a job already in a final status is not asked again); only the
-newest status of a kernel stays live. Words come from :mod:`jupyter_qsession.vocabulary`, the
-TTL from :mod:`jupyter_qsession.timing`.
+It is one display (with a ``display_id``) of three representations:
+
+- :data:`STATUS_MIME` — which session, when the cell started, the cell's job ids (``null``
+  while the cell runs: then its jobs are the session's jobs newer than ``after_job``). In
+  JupyterLab the sidebar's renderer draws it live from the same store the sidebar lists,
+  fed by the lab server's events, so every cell's status follows its session;
+- ``text/html`` and ``text/plain`` — the last-known status line, what a reloaded notebook
+  or a frontend without the extension shows.
+
+Outside a lab server (plain IPython kernels, VS Code) nothing pushes changes, so one
+:class:`StatusFollower` per kernel reads the service and updates the line of every live
+status until its session ends. Words come from :mod:`jupyter_qsession.vocabulary`, the TTL
+and times from :mod:`jupyter_qsession.timing`.
 """
 
 from __future__ import annotations
 
+import html
+import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import QSessionError
-from ..timing import epoch, max_ttl_deadline, seconds_left
-from ..vocabulary import FINAL_JOB_STATUSES, SessionState, state_word
-from .client_calls import call, parallel
+from ..timing import epoch, max_ttl_deadline, seconds_left, to_iso
+from ..vocabulary import (
+    ENDED_WORDS,
+    FINAL_JOB_STATUSES,
+    SessionState,
+    ended_reason_of,
+    state_word,
+)
+from ..wire import EMULATOR_URL_ENV, PROVIDER_ENV
+from .client_calls import parallel
 from .durations import format_duration
+
+STATUS_MIME = "application/vnd.jupyter.qsession.status+json"
 
 
 def time_left(details: dict[str, Any], now: float) -> float | None:
@@ -32,62 +53,122 @@ def time_left(details: dict[str, Any], now: float) -> float | None:
     return seconds_left(deadline, now)
 
 
+def ended_words(details: dict[str, Any]) -> str | None:
+    """Why the session ``details`` describe has ended, as the end of "ended: …"; None while
+    it has not."""
+    if details.get("state") != SessionState.CLOSED:
+        return None
+    stamps = details.get("timestamps") or [{}]
+    return ENDED_WORDS[ended_reason_of(stamps[-1].get("reason"))]
+
+
 def job_counts(jobs: Iterable[tuple[str | None, Any]]) -> str:
     """``1 sampler DONE, 2 executor QUEUED``: ``(primitive, status)`` pairs counted, in the
-    order they first appear; ``none`` for no jobs. The primitive is the job's program id, so a
+    order they first appear; ``""`` for no jobs. The primitive is the job's program id, so a
     job of the client-side ``Sampler``/``Estimator`` counts as ``executor``."""
     counts = Counter((primitive or "job", str(status)) for primitive, status in jobs)
-    words = [f"{n} {primitive} {status}" for (primitive, status), n in counts.items()]
-    return ", ".join(words) or "none"
+    return ", ".join(f"{n} {primitive} {status}" for (primitive, status), n in counts.items())
 
 
 def summary(
     backend: str,
+    mode: str,
     session_id: str,
-    details: dict[str, Any],
-    jobs: list[tuple[str | None, Any]],
+    details: dict[str, Any] | None,
+    jobs: list[tuple[str | None, Any]] | None,
     now: float,
+    *,
+    running: bool = False,
 ) -> str:
     """One line: ``fake_manila · session abc · active · 7:59:10 left · jobs of this cell:
-    3 sampler DONE``; ``jobs`` are the cell's ``(primitive, status)`` pairs."""
-    closed = details.get("state") == SessionState.CLOSED
-    state = state_word(details.get("state") or SessionState.OPEN,
-                       details.get("accepting_jobs") is not False)  # fmt: skip
-    left = time_left(details, now)
-    ttl = "TTL starts with the first job" if left is None else f"{format_duration(left)} left"
-    if closed:
-        ttl = "ended"
-    return (
-        f"{backend} · session {session_id} · {state} · {ttl} · "
-        f"jobs of this cell: {job_counts(jobs)}"
-    )
+    3 sampler DONE``. ``mode`` is the magic's word (``session``/``batch``); ``jobs`` the cell's
+    ``(primitive, status)`` pairs, or None for a status that belongs to no cell; ``details``
+    None before anything was read (the cell just started)."""
+    parts = [backend, f"{mode} {session_id}"]
+    ended = None if details is None else ended_words(details)
+    if ended is not None:
+        parts.append(f"ended: {ended}")
+    elif details is not None:
+        parts.append(state_word(details.get("state") or SessionState.OPEN,
+                                details.get("accepting_jobs") is not False))  # fmt: skip
+        left = time_left(details, now)
+        if left is None:
+            parts.append("TTL starts with the first job")
+        else:
+            parts.append(f"{format_duration(left)} left")
+    if jobs is not None:
+        counts = job_counts(jobs)
+        if counts:
+            parts.append(f"jobs of this cell: {counts}")
+        else:
+            parts.append("no job yet" if running else "no job in this cell")
+    return " · ".join(parts)
 
 
-class SessionStatus:
-    """The live status of one session in one cell's output."""
+def provider_name() -> str:
+    """Which service the kernel talks to, as the lab server names providers."""
+    fallback = "emulator" if os.environ.get(EMULATOR_URL_ENV) else "ibm"
+    return os.environ.get(PROVIDER_ENV) or fallback
 
-    _live: SessionStatus | None = None
-    _lock = threading.Lock()
 
-    def __init__(
-        self,
-        sessions,
-        live,
-        jobs: list[Any],
-        interval: float = 2.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.sessions = sessions
-        self.live = live
-        self.jobs = jobs  # the cell's RuntimeJobV2s, oldest first
-        self.statuses: list[Any] = [None] * len(jobs)  # as last read, by job
-        self.interval = interval
-        self.clock = clock
-        self._stop = threading.Event()
-        self.text = ""
-        self.widget = self._build_widget()
+@dataclass
+class CellStatus:
+    """The status display of one session in one cell's output.
 
-    def refresh(self, details: dict[str, Any] | None = None) -> str:
+    ``show`` displays it; ``update`` replaces its line (and, once the cell ended, its job ids).
+    What the renderer reads is :meth:`bundle`'s JSON; ``text`` is the last-known line.
+    """
+
+    live: Any  # kernel_sessions.LiveSession
+    started: float  # epoch seconds the cell started
+    after_job: str | None = None  # the session's newest job before the cell
+    job_ids: list[str] | None = None  # the cell's jobs, once it ended
+    jobs: list[Any] = field(default_factory=list)  # the cell's RuntimeJobV2s, oldest first
+    statuses: list[Any] = field(default_factory=list)  # as last read, by job
+    in_cell: bool = True  # False: `%qsession status`, a status of no cell
+    text: str = ""
+    ended: bool = False
+    handle: Any = None
+
+    def bundle(self) -> dict[str, Any]:
+        data = {
+            "session_id": self.live.id,
+            "backend": self.live.backend.name,
+            "mode": self.live.mode,
+            "provider": provider_name(),
+            "started": to_iso(self.started),
+            "after_job": self.after_job,
+            "jobs": self.job_ids if self.in_cell else [],
+            "in_cell": self.in_cell,
+        }
+        line = html.escape(self.text)
+        return {
+            STATUS_MIME: data,
+            "text/html": f'<pre class="qsession-cell-status">{line}</pre>',
+            "text/plain": self.text,
+        }
+
+    def show(self, text: str) -> None:
+        from IPython.display import display
+
+        self.text = text
+        self.handle = display(self.bundle(), raw=True, display_id=True)
+
+    def update(self, text: str) -> None:
+        self.text = text
+        if self.handle is not None:
+            self.handle.update(self.bundle(), raw=True)
+
+    def finish(self, jobs: list[Any], details: dict[str, Any], now: float) -> None:
+        """The cell ended: its jobs are ``jobs``; read their statuses and show the line."""
+        self.jobs = jobs
+        self.job_ids = [job.job_id() for job in jobs]
+        self.statuses = [None] * len(jobs)
+        self.refresh(details, now)
+
+    def refresh(self, details: dict[str, Any] | None, now: float) -> None:
+        """Read what may still change (the details unless given, jobs not yet final) and
+        update the line; a failure to read becomes the line."""
         pending = [i for i, status in enumerate(self.statuses) if status not in FINAL_JOB_STATUSES]
         fetch = [self.jobs[i].status for i in pending]
         try:
@@ -96,70 +177,63 @@ class SessionStatus:
             else:
                 statuses = parallel(*fetch)
         except QSessionError as error:
-            self.text = f"{self.live.backend.name} · session {self.live.id} · {error.message}"
-        else:
-            for i, status in zip(pending, statuses, strict=True):
-                self.statuses[i] = status
-            primitives = [job.primitive_id for job in self.jobs]
-            jobs = list(zip(primitives, self.statuses, strict=True))
-            now = self.clock()
-            self.text = summary(self.live.backend.name, self.live.id, details, jobs, now)
-            if details.get("state") == SessionState.CLOSED:
-                self._stop.set()
-        if self.widget is not None:
-            self._label.value = self.text
-            ended = self._stop.is_set()
-            self._close.disabled = self._cancel.disabled = ended
-        return self.text
-
-    def show(self, details: dict[str, Any] | None = None) -> None:
-        """Display in the cell's output, and keep it current while the session is open."""
-        from IPython.display import display
-
-        self.refresh(details)
-        if self.widget is None:
-            print(self.text)
+            name = f"{self.live.backend.name} · {self.live.mode} {self.live.id}"
+            self.update(f"{name} · {error.message}")
             return
-        display(self.widget)
-        with SessionStatus._lock:
-            if SessionStatus._live is not None:
-                SessionStatus._live._stop.set()
-            SessionStatus._live = self
-        threading.Thread(target=self._follow, daemon=True, name="qsession-status").start()
+        for i, status in zip(pending, statuses, strict=True):
+            self.statuses[i] = status
+        primitives = [job.primitive_id for job in self.jobs]
+        jobs = list(zip(primitives, self.statuses, strict=True)) if self.in_cell else None
+        self.ended = details.get("state") == SessionState.CLOSED
+        live = self.live
+        self.update(summary(live.backend.name, live.mode, live.id, details, jobs, now))
 
-    def _follow(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.refresh()
 
-    def _build_widget(self) -> Any:
+class StatusFollower:
+    """One thread per kernel that keeps the statuses of its open sessions current from the
+    service, where no lab server pushes changes: every ``interval`` seconds it reads each
+    followed session once (and the cell jobs that are not final yet) and updates every
+    status of that session; a status stops being followed once its session ended. The
+    thread runs only while there is something to follow."""
+
+    def __init__(self, interval: float = 2.0, clock: Callable[[], float] = time.time) -> None:
+        self.interval = interval
+        self.clock = clock
+        self._statuses: list[CellStatus] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def follow(self, status: CellStatus) -> None:
+        with self._lock:
+            if status.ended:
+                return
+            self._statuses.append(status)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, daemon=True, name="qsession-status"
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            with self._lock:
+                followed = list(self._statuses)
+            read: dict[str, dict[str, Any] | None] = {}
+            for status in followed:
+                if status.live.id not in read:
+                    read[status.live.id] = self._details(status.live)
+                status.refresh(read[status.live.id], self.clock())
+            with self._lock:
+                self._statuses = [s for s in self._statuses if not s.ended]
+                if not self._statuses:
+                    self._thread = None
+                    return
+
+    def _details(self, live: Any) -> dict[str, Any] | None:
         try:
-            import ipywidgets as widgets
-        except ImportError:
-            return None
-        status = self
-
-        class StatusBox(widgets.HBox):
-            def _repr_mimebundle_(self, **kwargs):
-                bundle = super()._repr_mimebundle_(**kwargs)
-                bundle["text/plain"] = status.text  # what frontends without widgets show
-                return bundle
-
-        self._label = widgets.Label(value="")
-        self._close = widgets.Button(description="Close session", tooltip="Queued jobs still run")
-        self._cancel = widgets.Button(
-            description="Cancel session", tooltip="Queued jobs are cancelled", button_style="danger"
-        )
-        self._close.on_click(lambda _: self._end("close"))
-        self._cancel.on_click(lambda _: self._end("cancel"))
-        return StatusBox([self._label, self._close, self._cancel])
-
-    def _end(self, how: str) -> None:
-        try:
-            if self.sessions.current is self.live:
-                self.sessions.end(how)
-            else:
-                call(getattr(self.live.session, how))
-        except QSessionError as error:
-            self._label.value = error.message
-            return
-        self.refresh()
+            return live.details()
+        except QSessionError:
+            return None  # each status reads it again and shows the failure
