@@ -6,9 +6,13 @@ import {
 
 import { ICommandPalette } from '@jupyterlab/apputils';
 
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { DisposableDelegate } from '@lumino/disposable';
+
+import { cellStatusFactory } from './cellStatus';
 
 import { readSettings } from './settings';
 
@@ -59,12 +63,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Make IBM Qiskit Runtime sessions visible in JupyterLab.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    ISettingRegistry,
+    IRenderMimeRegistry
+  ],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    rendermime: IRenderMimeRegistry | null
   ) => {
     const sidebar = new QSessionSidebar({
       serverSettings: app.serviceManager.serverSettings,
@@ -77,6 +87,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     app.shell.add(panel, 'left', { rank: 1000 });
+    if (rendermime) {
+      // `%%qsession` cells' statuses, live from the sidebar's store. Notebooks
+      // copy the app's registry when they open, after plugins activated.
+      const { store, ticker, actions } = sidebar;
+      rendermime.addFactory(cellStatusFactory({ store, ticker, actions }));
+    }
     if (restorer) {
       restorer.add(panel, panel.id);
     }
