@@ -88,7 +88,6 @@ export class QSessionSidebar implements IDisposable {
       shouldConfirm: () => this._settings.confirmActions
     });
     this.actions = actions;
-    this.actions = actions;
     this.panel = new SessionsPanel({
       store: this.store,
       actions,
@@ -122,8 +121,6 @@ export class QSessionSidebar implements IDisposable {
   readonly stream: SessionEventStream;
   readonly panel: SessionsPanel;
   readonly notifier: SessionNotifier;
-  /** What the sidebar's buttons do; the cells' statuses act through it too. */
-  readonly actions: SessionActions;
   /** What the sidebar's buttons do; the cells' statuses act through it too. */
   readonly actions: SessionActions;
 
