@@ -39,7 +39,7 @@ class EventHub:
         self.sockets: set[EventsSocket] = set()
         # View (None: every session; else an owner's) -> the snapshot's text; all of them
         # dropped on any change, and when the live view loses an ended session by age.
-        self._snapshots: dict[str | None, str] = {}
+        self._snapshots: dict[str | None, bytes] = {}
         self._valid_until = math.inf
         self.snapshots_built = 0  # how many texts were joined (tests check the reuse)
         manager.listeners.append(self.publish)
@@ -53,9 +53,9 @@ class EventHub:
             if socket.may_read(session):
                 socket.send(message)
 
-    def snapshot(self, socket: EventsSocket) -> str:
-        """The live view ``socket``'s user may read, as one message; built once per view and
-        change."""
+    def snapshot(self, socket: EventsSocket) -> bytes:
+        """The live view ``socket``'s user may read, as one message (UTF-8, sent as a text
+        frame); built and encoded once per view and change."""
         if self.manager.clock() >= self._valid_until:
             self._snapshots.clear()
         if not self._snapshots:
@@ -68,7 +68,7 @@ class EventHub:
                 for s in self.manager.live_view()
                 if view is None or s.owner == view
             ]
-            text = f'{{"type":"snapshot","sessions":[{",".join(texts)}]}}'
+            text = f'{{"type":"snapshot","sessions":[{",".join(texts)}]}}'.encode()
             self._snapshots[view] = text
             self.snapshots_built += 1
         return text
@@ -113,7 +113,7 @@ class EventsSocket(
     def may_read(self, session: SessionModel) -> bool:
         return self.sees_others or session.owner == self.user_name
 
-    def send(self, message: str) -> None:
+    def send(self, message: str | bytes) -> None:
         try:
             self.write_message(message)
         except WebSocketClosedError:
