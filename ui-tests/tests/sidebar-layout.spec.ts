@@ -1,0 +1,122 @@
+import { expect, test } from '@jupyterlab/galata';
+
+import type { Locator, Page } from '@playwright/test';
+
+/**
+ * The sidebar at the width a user gets by default (~250 px), down to 220 px
+ * and at 420 px: no row text is clipped, a kernel restart's ending reads as
+ * such, and rows keep their place when a session changes state.
+ */
+
+const SETUP = `%load_ext jupyter_qsession
+from qiskit import QuantumCircuit
+from qiskit.transpiler import generate_preset_pass_manager
+from qiskit_ibm_runtime import SamplerV2`;
+
+// One job that runs (20 s of job overhead) and one queued behind it.
+const CELL = `%%qsession --backend fake_manila
+qc = QuantumCircuit(2); qc.h(0); qc.cx(0, 1); qc.measure_all()
+isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(qc)
+jobs = [SamplerV2().run([isa], shots=10) for _ in range(2)]
+print("SESSION", session.session_id)`;
+
+// A second session of the same notebook; the first one closes (its jobs still run).
+const NEW = CELL.replace('--backend fake_manila', '--backend fake_manila --new');
+
+/** Row text elements whose content is wider than their box (clipped). */
+async function clipped(panel: Locator): Promise<string[]> {
+  return panel.evaluate(node =>
+    Array.from(
+      node.querySelectorAll<HTMLElement>(
+        '.jp-QSession-session *:not(svg):not(svg *)'
+      )
+    )
+      .filter(
+        el =>
+          el.offsetParent !== null &&
+          el.children.length === 0 &&
+          (el.textContent ?? '').trim() !== '' &&
+          el.scrollWidth > el.clientWidth + 1
+      )
+      .map(el => `${el.className}: ${el.textContent}`)
+  );
+}
+
+async function order(panel: Locator): Promise<string[]> {
+  return panel.evaluate(node =>
+    Array.from(node.querySelectorAll<HTMLElement>('[data-session-id]')).map(
+      el => el.dataset.sessionId!
+    )
+  );
+}
+
+async function sessionOf(page: Page, cell: number): Promise<string> {
+  const output = await page.notebook.getCellTextOutput(cell);
+  return /SESSION (\w+)/.exec((output ?? []).join('\n'))![1];
+}
+
+test.describe('sidebar layout', () => {
+  test.use({ sessions: null, kernels: null });
+
+  test('reads at 250 px, keeps rows in place and says a kernel restart ended a session', async ({
+    page
+  }) => {
+    test.setTimeout(240000);
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('qsession:open');
+    });
+    await page.notebook.createNew('layout.ipynb');
+    await page.notebook.setCell(0, 'code', SETUP);
+    await page.notebook.addCell('code', CELL);
+    await page.notebook.addCell('code', NEW);
+    await page.sidebar.setWidth(250, 'left');
+    const panel = page.locator('#qsession-panel');
+
+    await page.notebook.runCell(0, true);
+    await page.notebook.runCell(1, true);
+    const first = await sessionOf(page, 1);
+    const firstRow = panel.locator(`[data-session-id="${first}"]`);
+    await expect(firstRow.locator('.jp-QSession-badge')).toHaveText('active', {
+      timeout: 15000
+    });
+    await expect(firstRow.locator('.jp-QSession-mode')).toHaveText('session');
+
+    await page.notebook.runCell(2, true);
+    const second = await sessionOf(page, 2);
+    const secondRow = panel.locator(`[data-session-id="${second}"]`);
+    await expect(secondRow).toBeVisible();
+    const before = await order(panel);
+    // The first session closes (queued jobs still run): its row stays where it was.
+    await expect(firstRow.locator('.jp-QSession-badge')).toHaveText(
+      /closing|closed/
+    );
+    expect(await order(panel)).toEqual(before);
+
+    expect(await clipped(panel)).toEqual([]);
+    await page.sidebar.setWidth(220, 'left');
+    expect(await clipped(panel)).toEqual([]);
+    await page.sidebar.setWidth(250, 'left');
+    await panel.screenshot({ path: 'test-results/layout-250-light.png' });
+    await page.sidebar.setWidth(420, 'left');
+    expect(await clipped(panel)).toEqual([]);
+    await panel.screenshot({ path: 'test-results/layout-420-light.png' });
+
+    // A kernel restart ends the second session (policy close: once its jobs ran).
+    await page.evaluate(async () => {
+      const widget = window.jupyterapp.shell.currentWidget as any;
+      await widget.sessionContext.session.kernel.restart();
+    });
+    await expect(secondRow.locator('.jp-QSession-endedReason')).toContainText(
+      'its kernel restarted',
+      { timeout: 120000 }
+    );
+    expect(await order(panel)).toEqual(before);
+
+    await page.theme.setDarkTheme();
+    await page.sidebar.setWidth(250, 'left');
+    expect(await clipped(panel)).toEqual([]);
+    await panel.screenshot({ path: 'test-results/layout-250-dark.png' });
+    await page.sidebar.setWidth(420, 'left');
+    await panel.screenshot({ path: 'test-results/layout-420-dark.png' });
+  });
+});
