@@ -246,10 +246,12 @@ export class SessionStore implements IDisposable {
   }
 
   /**
-   * Replace the kernel id -> notebook map (from Jupyter's running sessions).
+   * Update the kernel id -> notebook map from Jupyter's running sessions. A
+   * kernel that stopped running keeps the last name seen (a notebook renamed
+   * after its session registered reads as renamed until the page reloads).
    */
   setKernelNames(names: Map<string, IKernelName>): void {
-    this._kernelNames = new Map(names);
+    this._kernelNames = new Map([...this._kernelNames, ...names]);
     this._changed.emit(null);
   }
 
@@ -289,8 +291,13 @@ export class SessionStore implements IDisposable {
     const groups: ISessionGroup[] = [];
     for (const [key, sessions] of byKernel) {
       const kernelId = key === '' ? null : key;
-      // The notebook the server recorded at registration outlives the kernel.
-      const name = recordedName(sessions) ?? this.kernelName(kernelId);
+      // The name Jupyter gives the kernel's notebook now (or last gave it), else
+      // the one the server recorded at registration, which outlives the kernel
+      // and the page.
+      const name =
+        (kernelId ? this._kernelNames.get(kernelId) : undefined) ??
+        recordedName(sessions) ??
+        this.kernelName(kernelId);
       groups.push({
         key,
         kernelId,

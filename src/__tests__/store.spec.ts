@@ -241,6 +241,19 @@ describe('SessionStore: grouping and ordering', () => {
     expect(store.groups()[0].title).toBe('work/vqe.ipynb');
   });
 
+  it('keeps the last name Jupyter gave a notebook after its kernel stopped', () => {
+    const store = new SessionStore();
+    store.applySnapshot([
+      makeSession({ kernel_id: 'k-1', notebook: 'old.ipynb' })
+    ]);
+    store.setKernelNames(
+      new Map([['k-1', { name: 'renamed.ipynb', path: 'renamed.ipynb' }]])
+    );
+    store.setKernelNames(new Map());
+
+    expect(store.groups()[0].label).toBe('renamed.ipynb');
+  });
+
   it('hides ended sessions and emptied groups when asked', () => {
     const store = storeWith(
       makeSession({ id: 'a', kernel_id: 'k-analysis', state: 'closed' }),
