@@ -10,6 +10,8 @@ from pathlib import Path
 from jupyterlab.galata import configure_jupyter_server
 
 configure_jupyter_server(c)  # noqa: F821
+# Its port (8888) is overridden on the command line: playwright.config.js picks a free one and
+# starts `jlpm start --ServerApp.port=N`, so the tests run beside a lab on 8888.
 
 # CI and the development containers run as root.
 c.ServerApp.allow_root = True  # noqa: F821
