@@ -98,12 +98,14 @@ async def test_the_restart_policy_cancels_and_says_so(lab, server_log):
     assert texts[2].endswith(ended(EndedReason.KERNEL_RESTART))
 
 
-async def test_the_lines_are_formatted_by_the_server_log(lab, server_log):
-    """They reach the server's handlers (its format, its level), not only Python's root."""
+async def test_a_line_reaches_the_server_log_and_the_root_logger_once(lab, server_log, caplog):
+    """Handed to the server log's handlers (its format, its level), and propagated as any
+    module's record (pytest's caplog reads it there) — neither twice."""
+    caplog.set_level(logging.INFO, logger="jupyter_qsession")
     _, session, _ = await lab.kernel_with_a_queued_job()
-    [record] = [r for r in server_log.records if session.session_id in r.getMessage()]
-    assert record.levelno == logging.INFO
-    assert lab.serverapp.log.isEnabledFor(logging.INFO)
+    assert len(server_log.about(session.session_id)) == 1
+    at_root = [r for r in caplog.records if session.session_id in r.getMessage()]
+    assert [r.levelno for r in at_root] == [logging.INFO]
 
 
 async def test_the_registration_names_the_notebook_of_the_kernel(lab, server_log):
