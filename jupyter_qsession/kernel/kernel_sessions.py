@@ -144,10 +144,10 @@ class KernelSessions:
         live = self.current
         if live is None:
             raise Conflict("No session is open in this kernel.")
-        self.current = None
         already = ended_words(live.details())
         if already is None:
             call(live.session.close if how == "close" else live.session.cancel)
+        self.current = None
         return live, already
 
     # ----------------------------------------------------------------- helpers
