@@ -50,6 +50,11 @@ async function order(panel: Locator): Promise<string[]> {
   );
 }
 
+/** Where a screenshot goes: this test's own output folder. */
+function shot(name: string): string {
+  return test.info().outputPath(name);
+}
+
 async function sessionOf(page: Page, cell: number): Promise<string> {
   const output = await page.notebook.getCellTextOutput(cell);
   return /SESSION (\w+)/.exec((output ?? []).join('\n'))![1];
@@ -92,14 +97,27 @@ test.describe('sidebar layout', () => {
     );
     expect(await order(panel)).toEqual(before);
 
+    // The timeline of the live session, with its legend, is part of the row.
+    await secondRow.locator('.jp-QSession-expand').click();
+    await expect(secondRow.locator('.jp-QSession-timelineLegend')).toBeVisible();
+
     expect(await clipped(panel)).toEqual([]);
-    await page.sidebar.setWidth(220, 'left');
+    await panel.screenshot({ path: shot('layout-250-light.png') });
+    // JupyterLab's sidebar stops at 250 px; the panel itself may get less
+    // (e.g. split with another panel), so narrow it directly.
+    const narrow = await page.addStyleTag({
+      content:
+        '#qsession-panel { min-width: 0 !important; max-width: 220px !important; }'
+    });
+    await expect
+      .poll(() => panel.evaluate(node => node.getBoundingClientRect().width))
+      .toBeLessThanOrEqual(220);
     expect(await clipped(panel)).toEqual([]);
-    await page.sidebar.setWidth(250, 'left');
-    await panel.screenshot({ path: 'test-results/layout-250-light.png' });
+    await panel.screenshot({ path: shot('layout-220-light.png') });
+    await narrow.evaluate(node => node.remove());
     await page.sidebar.setWidth(420, 'left');
     expect(await clipped(panel)).toEqual([]);
-    await panel.screenshot({ path: 'test-results/layout-420-light.png' });
+    await panel.screenshot({ path: shot('layout-420-light.png') });
 
     // A kernel restart ends the second session (policy close: once its jobs ran).
     await page.evaluate(async () => {
@@ -115,8 +133,8 @@ test.describe('sidebar layout', () => {
     await page.theme.setDarkTheme();
     await page.sidebar.setWidth(250, 'left');
     expect(await clipped(panel)).toEqual([]);
-    await panel.screenshot({ path: 'test-results/layout-250-dark.png' });
+    await panel.screenshot({ path: shot('layout-250-dark.png') });
     await page.sidebar.setWidth(420, 'left');
-    await panel.screenshot({ path: 'test-results/layout-420-dark.png' });
+    await panel.screenshot({ path: shot('layout-420-dark.png') });
   });
 });
