@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from jupyter_server.auth import Authorizer, IdentityProvider, User
 from qiskit import QuantumCircuit
@@ -141,6 +142,9 @@ class Lab:
         kwargs: dict[str, Any] = {"method": method, "headers": all_headers}
         if method != "GET":
             kwargs["body"] = body if isinstance(body, str) else json.dumps(body or {})
+        path, _, query = path.partition("?")
+        if query:
+            kwargs["params"] = dict(parse_qsl(query))
         try:
             response = await self._fetch("qsession", "api", *path.split("/"), **kwargs)
         except HTTPClientError as error:
