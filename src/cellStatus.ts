@@ -124,7 +124,7 @@ export class CellStatus extends Widget implements IRenderMime.IRenderer {
         el(
           'div',
           'jp-QSessionCell-note',
-          'Last known status: the sidebar does not list this session (now).'
+          'Last known status: the sidebar does not list this session (not yet, or no longer).'
         )
       );
       return;
