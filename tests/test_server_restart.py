@@ -99,7 +99,21 @@ class LabProcess:
         reply = requests.post(
             f"{self.url}/api/kernels", headers={"Authorization": f"token {TOKEN}"}, timeout=30
         )
-        kernel_id = reply.json()["id"]
+        return self.kernel_and_token(reply.json()["id"])
+
+    def start_notebook_kernel(self, path: str) -> tuple[str, str]:
+        """A kernel opened for the notebook ``path``, as JupyterLab opens one (POST
+        /api/sessions), and its bridge token."""
+        reply = requests.post(
+            f"{self.url}/api/sessions",
+            json={"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}},
+            headers={"Authorization": f"token {TOKEN}"},
+            timeout=60,
+        )
+        assert reply.status_code == 201, reply.text
+        return self.kernel_and_token(reply.json()["kernel"]["id"])
+
+    def kernel_and_token(self, kernel_id: str) -> tuple[str, str]:
         connection = self.tmp_path / "runtime" / f"kernel-{kernel_id}.json"
         key = json.loads(connection.read_text())["key"]
         return kernel_id, kernel_token(key, kernel_id)
@@ -121,6 +135,13 @@ def wait_for(check, timeout: float = 30.0):
             return value
         time.sleep(0.1)
     raise AssertionError("never happened")
+
+
+def wait_until_closed(lab: LabProcess, session_id: str) -> dict:
+    """The session as the lab lists it once it is closed."""
+    return wait_for(
+        lambda: (body := lab.get(f"sessions/{session_id}").json())["state"] == "closed" and body
+    )
 
 
 @pytest.fixture
@@ -153,12 +174,7 @@ def test_a_killed_server_reattaches_to_sessions_that_outlived_it(tmp_path, remot
         lab.kill()
         lab.start()
         # Still known; its kernel is gone, so the default policy closed it on the service.
-        ended = wait_for(
-            lambda: (
-                (body := lab.get(f"sessions/{session.session_id}").json())["state"] == "closed"
-                and body
-            )
-        )
+        ended = wait_until_closed(lab, session.session_id)
         assert ended["kernel_id"] == kernel_id and ended["ended_reason"] == "kernel_died"
         assert session.details()["state"] == "closed"
     finally:
@@ -219,9 +235,7 @@ def test_a_killed_lab_finds_its_emulator_still_running_the_session(tmp_path):
         lab.kill()
         lab.start()
         assert json.loads(info.read_text())["pid"] == emulator_pid  # the same emulator
-        ended = wait_for(
-            lambda: (body := lab.get(f"sessions/{session_id}").json())["state"] == "closed" and body
-        )
+        ended = wait_until_closed(lab, session_id)
         assert ended["ended_reason"] == "kernel_died" and ended["kernel_id"] == kernel_id
         assert [job["status"] for job in ended["jobs"]] == ["DONE"] * 3
     finally:
@@ -255,18 +269,6 @@ def test_an_unreachable_service_is_a_424_and_loses_nothing(tmp_path, remote_emul
         lab.stop()
 
 
-def start_notebook_kernel(lab: LabProcess, path: str) -> str:
-    """A kernel opened for the notebook ``path``, as JupyterLab opens one (POST /api/sessions)."""
-    reply = requests.post(
-        f"{lab.url}/api/sessions",
-        json={"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}},
-        headers={"Authorization": f"token {TOKEN}"},
-        timeout=60,
-    )
-    assert reply.status_code == 201, reply.text
-    return reply.json()["kernel"]["id"]
-
-
 def test_a_session_keeps_its_notebooks_name_across_a_server_restart(tmp_path, remote_emulator):
     lab = LabProcess(
         tmp_path,
@@ -277,21 +279,15 @@ def test_a_session_keeps_its_notebooks_name_across_a_server_restart(tmp_path, re
     ).start()
     (tmp_path / "work").mkdir()
     try:
-        kernel_id = start_notebook_kernel(lab, "work/vqe.ipynb")
-        key = json.loads((tmp_path / "runtime" / f"kernel-{kernel_id}.json").read_text())["key"]
+        kernel_id, token = lab.start_notebook_kernel("work/vqe.ipynb")
         service = runtime_service(remote_emulator.url, "remote-key")
         session = Session(backend=service.backend("fake_manila"))
-        assert lab.register(kernel_id, kernel_token(key, kernel_id), session.session_id).ok
+        assert lab.register(kernel_id, token, session.session_id).ok
         assert lab.get(f"sessions/{session.session_id}").json()["notebook"] == "work/vqe.ipynb"
 
         lab.kill()
         lab.start()
-        ended = wait_for(
-            lambda: (
-                (body := lab.get(f"sessions/{session.session_id}").json())["state"] == "closed"
-                and body
-            )
-        )
+        ended = wait_until_closed(lab, session.session_id)
         # The kernel died with the server; the notebook's name did not.
         assert ended["ended_reason"] == "kernel_died"
         assert ended["notebook"] == "work/vqe.ipynb"
@@ -306,7 +302,7 @@ def test_jobs_of_a_session_the_service_lost_are_unknown_not_queued_forever(tmp_p
     lab = LabProcess(tmp_path, "--QSessionEmulator.queue_wait=3600").start()
     info = tmp_path / "emulator" / "emulator.json"
     try:
-        kernel_id = start_notebook_kernel(lab, "lost.ipynb")
+        kernel_id, _ = lab.start_notebook_kernel("lost.ipynb")
         session_id = run_in_kernel(tmp_path, kernel_id, OPEN_AND_SUBMIT)
         listed = lab.get(f"sessions/{session_id}").json()
         assert [job["status"] for job in listed["jobs"]] == ["QUEUED"] * 3

@@ -1,22 +1,12 @@
 import { expect, test } from '@jupyterlab/galata';
 
+import { CELL, SETUP } from './cells';
+
 /**
  * The sidebar against the real server extension and its emulator process:
  * a `%%qsession` cell run in a notebook shows up live, ticks, and a confirmed
  * "Cancel session" ends it on the service.
  */
-
-const SETUP = `%load_ext jupyter_qsession
-from qiskit import QuantumCircuit
-from qiskit.transpiler import generate_preset_pass_manager
-from qiskit_ibm_runtime import SamplerV2`;
-
-// Two jobs, not waited for: the first runs for 20 s, the second queues behind it.
-const CELL = `%%qsession --backend fake_manila
-qc = QuantumCircuit(2); qc.h(0); qc.cx(0, 1); qc.measure_all()
-isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(qc)
-jobs = [SamplerV2().run([isa], shots=10) for _ in range(2)]
-print("SESSION", session.session_id)`;
 
 test.describe('sessions sidebar', () => {
   // Galata's session/kernel tracking routes every URL containing /api/sessions, ours

@@ -1,6 +1,8 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import type { Locator, Page } from '@playwright/test';
+import { CELL, SETUP } from './cells';
+
+import type { Locator } from '@playwright/test';
 
 /**
  * The sidebar at the width a user gets by default (~250 px), down to 220 px
@@ -8,20 +10,11 @@ import type { Locator, Page } from '@playwright/test';
  * such, and rows keep their place when a session changes state.
  */
 
-const SETUP = `%load_ext jupyter_qsession
-from qiskit import QuantumCircuit
-from qiskit.transpiler import generate_preset_pass_manager
-from qiskit_ibm_runtime import SamplerV2`;
-
-// One job that runs (20 s of job overhead) and one queued behind it.
-const CELL = `%%qsession --backend fake_manila
-qc = QuantumCircuit(2); qc.h(0); qc.cx(0, 1); qc.measure_all()
-isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(qc)
-jobs = [SamplerV2().run([isa], shots=10) for _ in range(2)]
-print("SESSION", session.session_id)`;
+// On a backend of its own, so that no other test's jobs hold its QPU.
+const OPEN = CELL.replace('--backend fake_manila', '--backend fake_belem');
 
 // A second session of the same notebook; the first one closes (its jobs still run).
-const NEW = CELL.replace('--backend fake_manila', '--backend fake_manila --new');
+const NEW = OPEN.replace('--backend fake_belem', '--backend fake_belem --new');
 
 /** Row text elements whose content is wider than their box (clipped). */
 async function clipped(panel: Locator): Promise<string[]> {
@@ -55,7 +48,7 @@ function shot(name: string): string {
   return test.info().outputPath(name);
 }
 
-async function sessionOf(page: Page, cell: number): Promise<string> {
+async function sessionOf(page: IJupyterLabPageFixture, cell: number): Promise<string> {
   const output = await page.notebook.getCellTextOutput(cell);
   return /SESSION (\w+)/.exec((output ?? []).join('\n'))![1];
 }
@@ -72,7 +65,7 @@ test.describe('sidebar layout', () => {
     });
     await page.notebook.createNew('layout.ipynb');
     await page.notebook.setCell(0, 'code', SETUP);
-    await page.notebook.addCell('code', CELL);
+    await page.notebook.addCell('code', OPEN);
     await page.notebook.addCell('code', NEW);
     await page.sidebar.setWidth(250, 'left');
     const panel = page.locator('#qsession-panel');
@@ -114,7 +107,7 @@ test.describe('sidebar layout', () => {
       .toBeLessThanOrEqual(220);
     expect(await clipped(panel)).toEqual([]);
     await panel.screenshot({ path: shot('layout-220-light.png') });
-    await narrow.evaluate(node => node.remove());
+    await narrow.evaluate(node => (node as Element).remove());
     await page.sidebar.setWidth(420, 'left');
     expect(await clipped(panel)).toEqual([]);
     await panel.screenshot({ path: shot('layout-420-light.png') });
