@@ -149,7 +149,6 @@ async def fill(app: ServerApp, emulator: Emulator, sessions: int, jobs: int):
         for _ in range(jobs):
             session_of[await emulator.submit(session_id)] = session_id
     await manager.provider.caught_up()  # every change heard, stored and announced
-    await manager.settled()
     return list(dict.fromkeys(session_of.values())), list(session_of), session_of
 
 

@@ -80,7 +80,7 @@ def listing(text: str) -> list[list[str]]:
 
 
 async def listed(lab, session_id: str) -> dict:
-    await lab.manager.settled()
+    await lab.sync()
     status, body = await lab.api(f"sessions/{session_id}")
     assert status == 200, body
     return body

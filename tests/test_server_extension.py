@@ -89,7 +89,7 @@ async def test_a_kernel_of_the_server_runs_the_readme_example(lab):
     assert second == third == 0  # ... the later ones ran at once, in the session
     assert waits_line.endswith("closed")
 
-    await lab.manager.settled()
+    await lab.sync()
     _, body = await lab.api("sessions")
     [session] = body["sessions"]
     assert session["kernel_id"] == kernel_id and session["state"] == "closed"

@@ -118,10 +118,6 @@ class SessionManager:
         await self.provider.stop()
         self.registry.close()
 
-    async def settled(self) -> None:
-        """Return once every change the provider pushed so far is stored and announced: at
-        once, since pushes are stored as they arrive (kept for callers that wait on it)."""
-
     def open_sessions(self, *, kernel_alive: bool) -> list[SessionModel]:
         """Open sessions whose kernel runs (or, ``kernel_alive=False``, that outlived their
         kernel, e.g. across a server restart)."""
