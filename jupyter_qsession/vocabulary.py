@@ -8,6 +8,7 @@ labels generated from here, as ``Record`` types the TypeScript compiler checks f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 
 
@@ -49,6 +50,13 @@ class SessionState(Word):
 class SessionMode(Word):
     DEDICATED = "dedicated"
     BATCH = "batch"
+
+
+class SessionOrigin(Word):
+    """How the lab server came to know a session."""
+
+    KERNEL = "kernel"  # a kernel of this lab server registered it (the magic, or its own Session)
+    ELSEWHERE = "elsewhere"  # found on the account: a script, another server, a colleague's laptop
 
 
 class EndedReason(Word):
@@ -119,6 +127,12 @@ MODE_WORDS = {
     SessionMode.BATCH: "batch",
 }
 
+# The sidebar's group title for each origin (a kernel's group is titled by its notebook).
+ORIGIN_WORDS = {
+    SessionOrigin.KERNEL: "Opened by this server's kernels",
+    SessionOrigin.ELSEWHERE: "Elsewhere on this account",
+}
+
 # What a job's status means, for a tooltip (the status itself is shown as the client names it).
 JOB_STATUS_HINTS = {
     JobStatus.QUEUED: "waiting in the backend's queue",
@@ -137,3 +151,14 @@ def state_word(state: str, accepting_jobs: bool = True) -> str:
     if state != SessionState.CLOSED and not accepting_jobs:
         return CLOSING_WORD
     return STATE_WORDS.get(state, state)  # type: ignore[call-overload]  # a Word is its str
+
+
+PENDING_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
+
+
+def is_idle(state: str, accepting_jobs: bool, job_statuses: Iterable[str]) -> bool:
+    """An idle session holds (or will hold) the QPU for nothing: it has not ended, still takes
+    jobs, and none of its jobs is queued or running. ``close --idle`` closes exactly these."""
+    if state == SessionState.CLOSED or not accepting_jobs:
+        return False
+    return not any(status in PENDING_JOB_STATUSES for status in job_statuses)

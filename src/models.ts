@@ -1,6 +1,33 @@
 // Generated from jupyter_qsession/server/models.py, vocabulary.py and wire.py by
 // `python -m jupyter_qsession.server.codegen`. Do not edit by hand.
 
+/** The account's (instance's) QPU usage for the period, as the service reports it (``QiskitRuntimeService.usage()``). */
+export interface AccountUsage {
+  /** usage_consumed_seconds: QPU time used this period. */
+  used_seconds: number;
+  /** The plan's limit or allocation for the period; null: no limit. */
+  limit_seconds: number | null;
+  /** Null when there is no limit. */
+  remaining_seconds: number | null;
+  limit_reached: boolean;
+  period_start: string | null;
+  period_end: string | null;
+  plan: string | null;
+  instance: string | null;
+  /** When the service was asked. */
+  read_at: string;
+}
+
+/** ``POST /sessions/close-idle``: close the caller's idle sessions (open, taking jobs, none queued or running). With ``session_ids``, only those of them (what a confirmation listed). */
+export interface CloseIdle {
+  session_ids?: Array<string> | null;
+}
+
+export interface CloseIdleResult {
+  closed: Array<SessionModel>;
+  skipped: Array<Skipped>;
+}
+
 /** Why a session is closed: the service's reasons, then the lab server's own. */
 export type EndedReason = 'closed' | 'cancelled' | 'max_ttl' | 'unused' | 'kernel_shutdown' | 'kernel_restart' | 'kernel_died' | 'provider_lost';
 
@@ -42,6 +69,10 @@ export interface ServerInfo {
   can_write: boolean;
   /** May see and act on other users' sessions. */
   can_act_on_others: boolean;
+  /** May see the account's sessions found elsewhere (read on qsession:account). */
+  can_see_account?: boolean;
+  /** May close/cancel sessions found elsewhere (write on qsession:account). */
+  can_act_on_account?: boolean;
   /** Why the session registry cannot be used (a server-side fault); every other route answers 503 with this message. Null when all is well. */
   registry_error: string | null;
   /** What the user should know although nothing stopped, e.g. registry rows that could not be read and were set aside. */
@@ -50,12 +81,14 @@ export interface ServerInfo {
   ended_sessions_visible_for?: number | null;
 }
 
-/** One WebSocket message: a snapshot on connect, then one per change. */
+/** One WebSocket message: a snapshot on connect, then one per change of a session or of the account's usage. */
 export interface SessionEvent {
-  type: 'snapshot' | 'session';
+  type: 'snapshot' | 'session' | 'usage';
   sessions?: Array<SessionModel> | null;
   /** The changed session, whole: the browser replaces its row. */
   session?: SessionModel | null;
+  /** The account's usage (in the snapshot too, once known). */
+  usage?: AccountUsage | null;
 }
 
 export interface SessionList {
@@ -100,11 +133,25 @@ export interface SessionModel {
   owner: string;
   /** 'emulator' or 'ibm'. */
   provider: string;
+  /** When this server registered it (a kernel's) or first found it (elsewhere). */
   registered_at: string;
+  /** 'kernel': a kernel of this server registered it; 'elsewhere': found on the account (a script, another server, a colleague). Kernel policies never touch the latter. */
+  origin: SessionOrigin;
+  /** The process id of the lab server whose kernel registered it: a lab server sharing the registry leaves the sessions of another live lab server alone. */
+  lab_pid: number | null;
 }
+
+/** How the lab server came to know a session. */
+export type SessionOrigin = 'kernel' | 'elsewhere';
 
 /** A session's state as ``GET /sessions/{id}`` names it. */
 export type SessionState = 'open' | 'active' | 'inactive' | 'closed';
+
+export interface Skipped {
+  id: string;
+  /** Why it was left open, in words (e.g. a job arrived). */
+  reason: string;
+}
 
 /** A state the session entered, when the service says it did. */
 export interface Transition {
@@ -146,6 +193,12 @@ export const JOB_STATUS_HINTS: Record<JobStatus, string> = {
   ERROR: 'failed',
   CANCELLED: 'cancelled before it finished',
   UNKNOWN: 'the provider no longer knows its session, so how it ended is unknown'
+};
+
+/** The sidebar's group title for sessions of each origin. */
+export const ORIGIN_WORDS: Record<SessionOrigin, string> = {
+  kernel: 'Opened by this server\'s kernels',
+  elsewhere: 'Elsewhere on this account'
 };
 
 /** Why a session ended, as the end of the sentence 'Ended: …'. */

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..vocabulary import EndedReason, JobStatus, SessionMode, SessionState
+from ..vocabulary import EndedReason, JobStatus, SessionMode, SessionOrigin, SessionState
 
 
 class _Model(BaseModel):
@@ -88,7 +88,19 @@ class SessionModel(ServiceSession):
     )
     owner: str = Field(description="The jupyter-server user it belongs to.")
     provider: str = Field(description="'emulator' or 'ibm'.")
-    registered_at: str
+    registered_at: str = Field(
+        description="When this server registered it (a kernel's) or first found it (elsewhere)."
+    )
+    origin: SessionOrigin = Field(
+        default=SessionOrigin.KERNEL,
+        description="'kernel': a kernel of this server registered it; 'elsewhere': found on the "
+        "account (a script, another server, a colleague). Kernel policies never touch the latter.",
+    )
+    lab_pid: int | None = Field(
+        default=None,
+        description="The process id of the lab server whose kernel registered it: a lab server "
+        "sharing the registry leaves the sessions of another live lab server alone.",
+    )
 
 
 class SessionList(_Model):
@@ -101,13 +113,53 @@ class RegisterSession(_Model):
     session_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
 
 
-class SessionEvent(_Model):
-    """One WebSocket message: a snapshot on connect, then one per change."""
+class AccountUsage(_Model):
+    """The account's (instance's) QPU usage for the period, as the service reports it
+    (``QiskitRuntimeService.usage()``)."""
 
-    type: Literal["snapshot", "session"]
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    used_seconds: float = Field(description="usage_consumed_seconds: QPU time used this period.")
+    limit_seconds: float | None = Field(
+        description="The plan's limit or allocation for the period; null: no limit."
+    )
+    remaining_seconds: float | None = Field(description="Null when there is no limit.")
+    limit_reached: bool
+    period_start: str | None = None
+    period_end: str | None = None
+    plan: str | None = None
+    instance: str | None = None
+    read_at: str = Field(description="When the service was asked.")
+
+
+class CloseIdle(_Model):
+    """``POST /sessions/close-idle``: close the caller's idle sessions (open, taking jobs, none
+    queued or running). With ``session_ids``, only those of them (what a confirmation listed)."""
+
+    session_ids: list[str] | None = None
+
+
+class Skipped(_Model):
+    id: str
+    reason: str = Field(description="Why it was left open, in words (e.g. a job arrived).")
+
+
+class CloseIdleResult(_Model):
+    closed: list[SessionModel]
+    skipped: list[Skipped]
+
+
+class SessionEvent(_Model):
+    """One WebSocket message: a snapshot on connect, then one per change of a session or of
+    the account's usage."""
+
+    type: Literal["snapshot", "session", "usage"]
     sessions: list[SessionModel] | None = None
     session: SessionModel | None = Field(
         default=None, description="The changed session, whole: the browser replaces its row."
+    )
+    usage: AccountUsage | None = Field(
+        default=None, description="The account's usage (in the snapshot too, once known)."
     )
 
 
@@ -120,6 +172,14 @@ class ServerInfo(_Model):
     user: str
     can_write: bool = Field(description="May close/cancel their own sessions.")
     can_act_on_others: bool = Field(description="May see and act on other users' sessions.")
+    can_see_account: bool = Field(
+        default=False,
+        description="May see the account's sessions found elsewhere (read on qsession:account).",
+    )
+    can_act_on_account: bool = Field(
+        default=False,
+        description="May close/cancel sessions found elsewhere (write on qsession:account).",
+    )
     registry_error: str | None = Field(
         description="Why the session registry cannot be used (a server-side fault); every "
         "other route answers 503 with this message. Null when all is well."

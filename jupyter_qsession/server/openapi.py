@@ -21,6 +21,9 @@ SCHEMA_MODELS = (
     models.SessionEvent,
     models.ServerInfo,
     models.ErrorModel,
+    models.AccountUsage,
+    models.CloseIdle,
+    models.CloseIdleResult,
 )
 
 

@@ -99,6 +99,12 @@ def vocabulary_constants() -> str:
                 "What a job's status means, for its tooltip.",
             ),
             _words(
+                "ORIGIN_WORDS",
+                v.SessionOrigin,
+                v.ORIGIN_WORDS,
+                "The sidebar's group title for sessions of each origin.",
+            ),
+            _words(
                 "ENDED_WORDS",
                 v.EndedReason,
                 v.ENDED_WORDS,
