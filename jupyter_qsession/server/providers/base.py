@@ -4,18 +4,25 @@ A provider is a configurable class (``c.QSessionApp.provider_class``), with its 
 (``c.<ProviderClass>.…``). It pushes the sessions that changed, whole — the manager stores
 what it is given and reads nothing back — and answers each command with the session as the
 command left it.
+
+Besides the sessions the manager holds, a provider finds the account's other open sessions
+(:meth:`Provider.discover`, every ``refresh_interval`` once the manager calls
+:meth:`Provider.start_discovery`) and pushes them through the same ``on_change``: the manager
+adopts a pushed session it does not hold, if it is not closed, as one found elsewhere.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
-from traitlets import Unicode
+from traitlets import Float, Unicode
 from traitlets.config import LoggingConfigurable
 
+from ...errors import NotFound, ProviderUnavailable
 from ...vocabulary import SessionState
-from ..models import ServiceSession
+from ..models import AccountUsage, ServiceSession
 
 # Called with the sessions that changed, by id; ``None``: the service no longer knows it.
 ChangeListener = Callable[[dict[str, ServiceSession | None]], None]
@@ -33,6 +40,14 @@ class Provider(LoggingConfigurable):
 
     kernel_user = Unicode(
         help="The user whose sessions the kernels open (the lab's c.QSessionApp.default_owner)."
+    )
+    refresh_interval = Float(
+        5.0,
+        min=0.05,
+        config=True,
+        help="""Seconds between two looks for the account's open sessions this server does
+        not hold yet (a script's, another server's), and, for a service that cannot push,
+        between two reads of each open session.""",
     )
 
     @property
@@ -54,12 +69,78 @@ class Provider(LoggingConfigurable):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.followed: set[str] = set()
+        self.held: set[str] = set()
+        self._discovery: asyncio.Task | None = None
 
     def follow(self, session_ids: Iterable[str]) -> None:
         """The open sessions the manager holds: a provider that polls reads these, one whose
         service restarted pushes them again. A provider stops following a session once it
         pushed it closed or gone."""
-        self.followed.update(session_ids)
+        ids = set(session_ids)
+        self.followed.update(ids)
+        self.held.update(ids)
+
+    def hold(self, session_ids: Iterable[str]) -> None:
+        """Every session the manager holds, in any state (closed ones too): discovery leaves
+        these out (``held``), so the account's history is never read again."""
+        self.held.update(session_ids)
+
+    # ----------------------------------------------------------------- discovery
+    async def discover(self) -> dict[str, ServiceSession]:
+        """One look for the account's sessions that are not ``held`` and may be open, each
+        read whole (its :meth:`read`), by id. A provider may return closed ones (the manager
+        ignores those) but should not read the account's history on every look: the cost of
+        one look must not grow with the number of closed sessions (``discovery.SessionFinder``).
+        Raise :class:`ProviderUnavailable` if the service cannot be asked. Default: nothing
+        (a provider that cannot discover)."""
+        return {}
+
+    def start_discovery(self, on_change: ChangeListener) -> None:
+        """Look now and then every ``refresh_interval`` seconds, pushing what each look finds
+        through ``on_change``. The manager calls this once it holds the registry's sessions
+        (so a held one is never taken for a new one)."""
+        if self._discovery is None:
+            self._discovery = asyncio.ensure_future(self._discover_every(on_change))
+
+    async def stop_discovery(self) -> None:
+        if self._discovery is not None:
+            self._discovery.cancel()
+            self._discovery = None
+
+    async def discover_now(self, on_change: ChangeListener) -> None:
+        """One look, pushed; a service that cannot be asked is logged and asked next time."""
+        try:
+            found = await self.discover()
+        except ProviderUnavailable as exc:
+            self.log.warning("jupyter_qsession: cannot look for the account's sessions: %s", exc)
+            return
+        fresh = {k: v for k, v in found.items() if k not in self.held}
+        # A closed one is history (the manager ignores it): never read again.
+        self.hold(k for k, v in fresh.items() if v.state == SessionState.CLOSED)
+        self.push(on_change, dict(fresh))
+
+    async def _discover_every(self, on_change: ChangeListener) -> None:
+        while True:
+            await self.discover_now(on_change)
+            await asyncio.sleep(self.refresh_interval)
+
+    async def read_found(self, session_ids: Iterable[str]) -> dict[str, ServiceSession]:
+        """Helper for :meth:`discover`: read each found id; one the service forgot meanwhile
+        is left out."""
+        found: dict[str, ServiceSession] = {}
+        for session_id in sorted(session_ids):
+            try:
+                found[session_id] = await self.read(session_id)
+            except NotFound:
+                continue
+        return found
+
+    # ----------------------------------------------------------------- usage
+    async def usage(self) -> AccountUsage:
+        """The account's (instance's) usage for the period as the service reports it
+        (``QiskitRuntimeService.usage()``); :class:`ProviderUnavailable` if the service
+        cannot be asked or reports none."""
+        raise ProviderUnavailable(f"The {self.name or 'session'} provider reports no usage.")
 
     def push(self, on_change: ChangeListener, changed: dict[str, ServiceSession | None]) -> None:
         """Hand ``changed`` to the manager; stop following what ended or is gone."""
