@@ -105,3 +105,45 @@ def test_instance_usage_counts_sessions_by_wall_clock_and_jobs_by_qpu_time(
     expected = session.usage() + lone.usage()
     assert session.usage() == pytest.approx(JOB + INTERACTIVE_TTL)
     assert service.usage()["usage_consumed_seconds"] == pytest.approx(expected)
+
+
+# ----------------------------------------------------------------- the instance's allocation
+# ``GET /instances/usage`` reports ``usage_consumed_seconds``, ``usage_limit_reached`` and, for an
+# instance with an allocation, ``usage_allocation_seconds`` / ``usage_limit_seconds``, plus the
+# ``usage_period`` (https://quantum.cloud.ibm.com/docs/api/qiskit-runtime-rest/tags/instances);
+# the client's ``usage()`` adds ``usage_remaining_seconds`` when there is a limit.
+
+
+def test_instance_without_allocation_reports_no_limit_and_its_period(emu, service, backend, bell):
+    before = service.usage()
+    assert before["usage_consumed_seconds"] == 0 and before["usage_limit_reached"] is False
+    assert "usage_remaining_seconds" not in before and "usage_allocation_seconds" not in before
+    SamplerV2(mode=backend).run([bell], shots=10)
+    emu.advance(QUEUE_WAIT + JOB + EPS)
+    after = service.usage()
+    assert after["usage_consumed_seconds"] == pytest.approx(JOB)
+    assert after["usage_limit_reached"] is False
+    # One period, from the emulator's first use on: it does not move as usage grows.
+    assert after["usage_period"] == before["usage_period"]
+    assert epoch(after["usage_period"]["start_time"]) <= emu.emulator.clock.now()
+
+
+@pytest.mark.emulator(allocation=2 * JOB - 1)
+def test_allocation_gives_remaining_seconds_until_the_limit_is_reached(emu, service, backend, bell):
+    """The allocation "set as limit" (https://quantum.cloud.ibm.com/docs/guides/allocation-limits):
+    the remaining seconds count down and ``usage_limit_reached`` turns true once used up."""
+    fresh = service.usage()
+    assert fresh["usage_allocation_seconds"] == fresh["usage_limit_seconds"] == 2 * JOB - 1
+    assert fresh["usage_remaining_seconds"] == 2 * JOB - 1
+    sampler = SamplerV2(mode=backend)
+    sampler.run([bell], shots=10)
+    emu.advance(QUEUE_WAIT + JOB + EPS)
+    one = service.usage()
+    assert one["usage_remaining_seconds"] == pytest.approx(JOB - 1)
+    assert one["usage_limit_reached"] is False
+    sampler.run([bell], shots=10)
+    emu.advance(QUEUE_WAIT + JOB + EPS)
+    two = service.usage()
+    assert two["usage_consumed_seconds"] == pytest.approx(2 * JOB)
+    assert two["usage_remaining_seconds"] == 0  # the client never reports less than nothing
+    assert two["usage_limit_reached"] is True

@@ -65,6 +65,7 @@ class Emulator:
         execution_lanes: int = DEFAULT_EXECUTION_LANES,
         empty_session_timeout: int = EMPTY_SESSION_TIMEOUT,
         plan: str = "paid",
+        allocation: float = 0.0,
         job_overhead: float = DEFAULT_JOB_OVERHEAD,
         simulation_workers: int = DEFAULT_WORKERS,
         simulation_memory_mb: int = DEFAULT_MEMORY_MB,
@@ -81,6 +82,7 @@ class Emulator:
             self.catalog, simulation_workers, simulation_memory_mb, simulation_timeout
         )
         self.job_overhead = job_overhead
+        self.allocation = allocation  # QPU seconds the instance may use; 0: no limit
         self.scheduler = QueueScheduler(
             self.clock,
             queue_wait=queue_wait,

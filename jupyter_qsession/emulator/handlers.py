@@ -329,14 +329,9 @@ class SessionCancelHandler(EmulatorHandler):
 
 class UsageHandler(EmulatorHandler):
     def get(self) -> None:
-        self.send(
-            {
-                "instance_id": self.emulator.instance,
-                "plan_id": self.scheduler.plan,
-                "usage_consumed_seconds": self.scheduler.instance_usage(),
-                "usage_limit_reached": False,
-            }
-        )
+        """``GET /instances/usage`` (:meth:`UsageMeter.instance_usage_report`)."""
+        emulator = self.emulator
+        self.send(self.scheduler.instance_usage_report(emulator.allocation, emulator.instance))
 
 
 def http_message(exc: web.HTTPError) -> str | None:

@@ -229,7 +229,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "plan_id": STRING,
             "usage_consumed_seconds": NUMBER,
             "usage_limit_reached": BOOLEAN,
-        }
+            "usage_period": obj({"start_time": TIME, "end_time": TIME_OR_NULL}),
+        },
+        {"usage_allocation_seconds": NUMBER, "usage_limit_seconds": NUMBER},
     ),
     # ----------------------------------------------------------------- operator routes
     "SessionView": obj(

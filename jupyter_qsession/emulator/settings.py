@@ -57,6 +57,14 @@ class QSessionEmulator(Configurable):
     plan = Enum(
         PLANS, default_value="paid", config=True, help="'open': sessions fall back to job mode."
     )
+    allocation = Float(
+        0.0,
+        min=0,
+        config=True,
+        help="""QPU seconds the instance may use (IBM's instance allocation, set as limit):
+        GET /instances/usage reports it and whether it is used up, so the client's
+        service.usage() gives the remaining seconds. 0: no limit.""",
+    )
     simulation_workers = Int(
         DEFAULT_WORKERS,
         min=1,
@@ -97,4 +105,5 @@ class QSessionEmulator(Configurable):
             execution_lanes=self.execution_lanes,
             empty_session_timeout=self.empty_session_timeout,
             plan=self.plan,
+            allocation=self.allocation,
         )
