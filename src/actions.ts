@@ -1,10 +1,18 @@
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 
+import { PathExt } from '@jupyterlab/coreutils';
+
+import { Widget } from '@lumino/widgets';
+
 import { errorMessage, ISessionsAPI } from './api';
 
-import { sessionName, shortId } from './labels';
+import { element } from './dom';
 
-import type { JobModel, SessionModel } from './models';
+import { modeWord, sessionName, shortId } from './labels';
+
+import type { CloseIdleResult, JobModel, SessionModel } from './models';
+
+import { lastActivity, sessionTimes, sinceTime } from './times';
 
 /**
  * What a confirmation dialog says: the title, what will happen, and the
@@ -17,6 +25,8 @@ export interface IConfirmation {
   accept: string;
   /** Label of the button that backs out, e.g. 'Keep session'. */
   reject: string;
+  /** What it applies to, one line each, listed under the body. */
+  items?: string[];
 }
 
 /** Ask the user; resolves true when they go ahead. */
@@ -31,13 +41,24 @@ export async function confirmWithDialog(
 ): Promise<boolean> {
   const result = await showDialog({
     title: confirmation.title,
-    body: confirmation.body,
+    body: confirmation.items
+      ? listBody(confirmation.body, confirmation.items)
+      : confirmation.body,
     buttons: [
       Dialog.cancelButton({ label: confirmation.reject }),
       Dialog.warnButton({ label: confirmation.accept })
     ]
   });
   return result.button.accept;
+}
+
+/** A dialog body: the sentence, then the items as a list. */
+function listBody(text: string, items: string[]): Widget {
+  const node = element('div', 'jp-QSession-dialogBody');
+  const list = element('ul', 'jp-QSession-dialogList');
+  list.append(...items.map(item => element('li', '', item)));
+  node.append(element('p', '', text), list);
+  return new Widget({ node });
 }
 
 function queuedJobs(session: SessionModel): number {
@@ -92,6 +113,90 @@ export function cancelJobConfirmation(
 }
 
 /**
+ * Where an idle session comes from, for a listing: its notebook's file name,
+ * 'elsewhere' for one found on the account, or its kernel.
+ */
+export function sessionPlace(session: SessionModel): string {
+  if (session.origin === 'elsewhere') {
+    return 'elsewhere';
+  }
+  if (session.notebook) {
+    return PathExt.basename(session.notebook) || session.notebook;
+  }
+  return session.kernel_id
+    ? `kernel ${shortId(session.kernel_id)}`
+    : 'no kernel';
+}
+
+/**
+ * One line of the close-idle confirmation: "1a2b3c4d · fake_manila session ·
+ * bell.ipynb · idle since 14:03:27".
+ */
+export function idleLine(session: SessionModel, now: number): string {
+  const since = sinceTime(lastActivity(sessionTimes(session)), now);
+  return [
+    shortId(session.id),
+    `${session.backend} ${modeWord(session)}`,
+    sessionPlace(session),
+    since ? `idle since ${since}` : 'idle'
+  ].join(' · ');
+}
+
+/**
+ * Close idle sessions: every session listed (the server's answer to
+ * `?idle=true`) accepts no new jobs and closes; none has a job to lose.
+ */
+export function closeIdleConfirmation(
+  sessions: SessionModel[],
+  now: number
+): IConfirmation {
+  const n = sessions.length;
+  const them = n === 1 ? 'it' : 'them';
+  return {
+    title: n === 1 ? 'Close 1 idle session?' : `Close ${n} idle sessions?`,
+    body:
+      `${n === 1 ? 'This session has' : `These ${n} sessions have`} no job ` +
+      `queued or running. Closing ${them} frees the QPU they may hold; ` +
+      'a job that arrives before the close keeps its session open.',
+    items: sessions.map(session => idleLine(session, now)),
+    accept: n === 1 ? 'Close 1 session' : `Close ${n} sessions`,
+    reject: n === 1 ? 'Keep it' : 'Keep them'
+  };
+}
+
+/**
+ * What the notification after a close-idle says: what closed, and what was
+ * left open and why.
+ */
+export function closeIdleReport(result: CloseIdleResult): {
+  message: string;
+  skipped: boolean;
+} {
+  const parts: string[] = [];
+  const closed = result.closed.length;
+  if (closed > 0) {
+    parts.push(
+      `Closed ${closed} idle session${closed === 1 ? '' : 's'}: ` +
+        result.closed.map(session => shortId(session.id)).join(', ') +
+        '.'
+    );
+  }
+  if (result.skipped.length > 0) {
+    parts.push(
+      'Left open: ' +
+        result.skipped
+          .map(skip => `${shortId(skip.id)} (${skip.reason})`)
+          .join('; ') +
+        '.'
+    );
+  }
+  if (parts.length === 0) {
+    parts.push('No session was closed.');
+  }
+  return { message: parts.join(' '), skipped: result.skipped.length > 0 };
+}
+
+/**
  * What the sidebar's buttons do; the panel depends on this interface.
  */
 export interface ISessionActions {
@@ -113,6 +218,8 @@ export class SessionActions implements ISessionActions {
     this._reportError =
       options.reportError ?? (message => void Notification.error(message));
     this._shouldConfirm = options.shouldConfirm ?? (() => true);
+    this._report = options.report ?? jupyterReport;
+    this._now = options.now ?? Date.now;
   }
 
   closeSession(session: SessionModel): Promise<boolean> {
@@ -139,6 +246,52 @@ export class SessionActions implements ISessionActions {
     );
   }
 
+  /**
+   * Ask the server for the user's idle sessions, list them in a
+   * confirmation, close those and report what closed and what was skipped
+   * (the panel's "Close idle sessions").
+   *
+   * Always asks, whatever `confirmActions` says: the list is the point (it
+   * may hold sessions the user forgot, found elsewhere on the account). Only
+   * the sessions listed are sent, so one that turned idle meanwhile stays.
+   */
+  async closeIdleSessions(): Promise<boolean> {
+    let idle: SessionModel[];
+    try {
+      idle = await this._api.idleSessions();
+    } catch (error) {
+      this._reportError(
+        `Could not list your idle sessions: ${errorMessage(error)}`
+      );
+      return false;
+    }
+    if (idle.length === 0) {
+      this._report.info(
+        'None of your sessions is idle: each is closed or has a job queued or running.'
+      );
+      return false;
+    }
+    if (!(await this._confirm(closeIdleConfirmation(idle, this._now())))) {
+      return false;
+    }
+    let result: CloseIdleResult;
+    try {
+      result = await this._api.closeIdle(idle.map(session => session.id));
+    } catch (error) {
+      this._reportError(
+        `Could not close the idle sessions: ${errorMessage(error)}`
+      );
+      return false;
+    }
+    const report = closeIdleReport(result);
+    if (report.skipped) {
+      this._report.warning(report.message);
+    } else {
+      this._report.info(report.message);
+    }
+    return true;
+  }
+
   private async _run(
     confirmation: IConfirmation,
     call: () => Promise<unknown>,
@@ -160,7 +313,20 @@ export class SessionActions implements ISessionActions {
   private _confirm: Confirm;
   private _reportError: (message: string) => void;
   private _shouldConfirm: () => boolean;
+  private _report: IReport;
+  private _now: () => number;
 }
+
+/** Where the outcome of a bulk action goes (an INotify fits). */
+export interface IReport {
+  info(message: string): unknown;
+  warning(message: string): unknown;
+}
+
+const jupyterReport: IReport = {
+  info: message => Notification.success(message, { autoClose: 8000 }),
+  warning: message => Notification.warning(message, { autoClose: false })
+};
 
 export namespace SessionActions {
   export interface IOptions {
@@ -171,5 +337,9 @@ export namespace SessionActions {
     reportError?: (message: string) => void;
     /** Read on every click: the `confirmActions` setting. */
     shouldConfirm?: () => boolean;
+    /** How to report a bulk action's outcome; notifications by default. */
+    report?: IReport;
+    /** The clock "idle since" is read against. */
+    now?: () => number;
   }
 }

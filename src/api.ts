@@ -1,6 +1,12 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import type { ServerInfo, SessionList, SessionModel } from './models';
+import type {
+  CloseIdle,
+  CloseIdleResult,
+  ServerInfo,
+  SessionList,
+  SessionModel
+} from './models';
 
 import { requestAPI } from './request';
 
@@ -45,6 +51,17 @@ export interface ISessionsAPI {
   cancelSession(sessionId: string): Promise<SessionModel>;
   /** Cancel one job; answers the session the job belongs to. */
   cancelJob(jobId: string): Promise<SessionModel>;
+  /**
+   * The caller's idle sessions, by the server's definition (open, taking
+   * jobs, none queued or running): theirs, and those found elsewhere on the
+   * account when they may act on those.
+   */
+  idleSessions(): Promise<SessionModel[]>;
+  /**
+   * Close the listed idle sessions; the server checks each is still idle and
+   * skips (with a reason) those that are not.
+   */
+  closeIdle(sessionIds: string[]): Promise<CloseIdleResult>;
 }
 
 /**
@@ -78,6 +95,20 @@ export class SessionsAPI implements ISessionsAPI {
 
   cancelJob(jobId: string): Promise<SessionModel> {
     return this._post(`jobs/${encodeURIComponent(jobId)}/cancel`);
+  }
+
+  async idleSessions(): Promise<SessionModel[]> {
+    const list = await this._get<SessionList>('sessions?idle=true');
+    return list.sessions;
+  }
+
+  closeIdle(sessionIds: string[]): Promise<CloseIdleResult> {
+    const body: CloseIdle = { session_ids: sessionIds };
+    return requestAPI<CloseIdleResult>(
+      'sessions/close-idle',
+      { method: 'POST', body: JSON.stringify(body) },
+      this._settings
+    );
   }
 
   private _get<T>(endPoint: string): Promise<T> {

@@ -12,6 +12,13 @@ import type { SessionEvent } from './models';
 
 import { API_NAMESPACE } from './request';
 
+/** The messages the stream forwards; anything else is logged and dropped. */
+const EVENT_TYPES: ReadonlySet<string> = new Set<SessionEvent['type']>([
+  'snapshot',
+  'session',
+  'usage'
+]);
+
 /**
  * The part of a WebSocket the stream uses, so tests can pass a fake.
  */
@@ -68,7 +75,8 @@ export const DEFAULT_BACKOFF: SessionEventStream.IBackoff = {
 
 /**
  * The live feed of session changes over `qsession/api/events`: a snapshot on
- * every (re)connection, then one event per change. When the socket closes it
+ * every (re)connection, then one event per change of a session or of the
+ * account's usage. When the socket closes it
  * reconnects with exponential backoff; the attempt count resets once a
  * snapshot arrives, so a server that accepts and then drops the socket does
  * not get a fast reconnect loop.
@@ -184,7 +192,7 @@ export class SessionEventStream implements IDisposable {
       console.warn('Ignoring a qsession event that is not JSON.', data);
       return;
     }
-    if (!event || (event.type !== 'snapshot' && event.type !== 'session')) {
+    if (!event || !EVENT_TYPES.has(event.type)) {
       console.warn('Ignoring an unknown qsession event.', event);
       return;
     }

@@ -8,11 +8,13 @@ import { Clock, formatCountdown, secondsUntil, Ticker } from './countdown';
 
 import { endedReasonLabel, sessionName } from './labels';
 
-import type { EndedReason, SessionModel } from './models';
+import type { AccountUsage, EndedReason, SessionModel } from './models';
 
 import { DEFAULT_SETTINGS } from './settings';
 
 import type { ISessionChange, SessionStore } from './store';
+
+import { usageWarning, usageWarns } from './usage';
 
 /**
  * Where notifications go: JupyterLab's Notification API by default. A
@@ -54,6 +56,11 @@ const UNEXPECTED_ENDS: ReadonlySet<EndedReason> = new Set<EndedReason>([
  * lost it while the server restarted) is news: it is notified, once. The
  * max-TTL warning fires when a tick or an event finds the remaining time at
  * or under the threshold after an earlier look found it above.
+ *
+ * The account's usage warns once when it is first seen at or over
+ * `usageWarningFraction` of the limit (a snapshot included: a budget nearly
+ * spent is news to a page that just opened); once more only after it fell
+ * under again (a new period) and climbed back.
  */
 export class SessionNotifier implements IDisposable {
   constructor(options: SessionNotifier.IOptions) {
@@ -64,11 +71,24 @@ export class SessionNotifier implements IDisposable {
       options.warningThreshold ?? DEFAULT_SETTINGS.warningThreshold;
     this._store.sessionChanged.connect(this._onSessionChanged, this);
     this._store.changed.connect(this.check, this);
+    this._store.usageChanged.connect(this._onUsage, this);
     options.ticker?.ticked.connect(this.check, this);
+    this.usageWarningFraction =
+      options.usageWarningFraction ?? DEFAULT_SETTINGS.usageWarningFraction;
   }
 
   /** Seconds before the max TTL at which to warn. */
   warningThreshold: number;
+
+  /** Fraction of the account's QPU time limit at which to warn. */
+  get usageWarningFraction(): number {
+    return this._usageWarningFraction;
+  }
+
+  set usageWarningFraction(fraction: number) {
+    this._usageWarningFraction = fraction;
+    this._onUsage(this._store, this._store.usage);
+  }
 
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -139,6 +159,17 @@ export class SessionNotifier implements IDisposable {
     this._notifyEnded(current);
   }
 
+  private _onUsage(_: SessionStore, usage: AccountUsage | null): void {
+    if (this._isDisposed || usage === null) {
+      return; // unknown is no news: the header says so
+    }
+    const warns = usageWarns(usage, this._usageWarningFraction);
+    if (warns && !this._usageWarned) {
+      this._notify.warning(usageWarning(usage));
+    }
+    this._usageWarned = warns;
+  }
+
   private _dismissToast(sessionId: string): void {
     const id = this._toasts.get(sessionId);
     if (id !== undefined) {
@@ -168,6 +199,8 @@ export class SessionNotifier implements IDisposable {
   /** Sessions whose end was notified. */
   private _ended = new Set<string>();
   private _isDisposed = false;
+  private _usageWarningFraction: number = DEFAULT_SETTINGS.usageWarningFraction;
+  private _usageWarned = false;
 }
 
 export namespace SessionNotifier {
@@ -178,6 +211,8 @@ export namespace SessionNotifier {
     now?: Clock;
     notify?: INotify;
     warningThreshold?: number;
+    /** Fraction of the account's QPU time limit at which to warn. */
+    usageWarningFraction?: number;
   }
 }
 

@@ -1,3 +1,5 @@
+import { closeIcon } from '@jupyterlab/ui-components';
+
 import { Message } from '@lumino/messaging';
 
 import { Widget } from '@lumino/widgets';
@@ -7,6 +9,8 @@ import type { ISessionActions } from './actions';
 import type { Clock } from './countdown';
 
 import { formatCountdown } from './countdown';
+
+import { element } from './dom';
 
 import { qsessionIcon } from './icons';
 
@@ -20,6 +24,8 @@ import { DEFAULT_SETTINGS, IQSessionSettings } from './settings';
 
 import { ISessionGroup, SessionStore, StoreChange } from './store';
 
+import { UsageLine } from './usage';
+
 /**
  * The DOM id of the sidebar panel; also how the shell and the UI tests find it.
  */
@@ -30,7 +36,7 @@ export const PANEL_ID = 'qsession-panel';
  */
 export type IPanelSettings = Pick<
   IQSessionSettings,
-  'showEndedSessions' | 'warningThreshold'
+  'showEndedSessions' | 'warningThreshold' | 'usageWarningFraction'
 >;
 
 /** Stands in until the plugin wires the real API: every action is refused. */
@@ -42,7 +48,9 @@ const noActions: ISessionActions = {
 
 /**
  * The left-sidebar panel listing Qiskit Runtime sessions, grouped by the
- * notebook (kernel) that opened them.
+ * notebook (kernel) that opened them, then those found elsewhere on the
+ * account; its header shows the account's QPU usage and "Close idle
+ * sessions".
  *
  * One widget, one model: it renders the `SessionStore` on its `changed`
  * signal into a virtualized `SessionList`: only the rows in view exist, each
@@ -62,17 +70,33 @@ export class SessionsPanel extends Widget {
 
     this.store = options.store ?? new SessionStore();
     this._actions = options.actions ?? noActions;
+    this._closeIdleSessions = options.closeIdleSessions ?? (async () => false);
     this._now = options.now ?? Date.now;
     this._retryAt = options.retryAt ?? (() => null);
     this._settings = {
       showEndedSessions: DEFAULT_SETTINGS.showEndedSessions,
       warningThreshold: DEFAULT_SETTINGS.warningThreshold,
+      usageWarningFraction: DEFAULT_SETTINGS.usageWarningFraction,
       ...options.settings
     };
 
     const header = document.createElement('header');
     header.className = 'jp-QSessionPanel-header';
     header.textContent = 'Qiskit Runtime sessions';
+
+    // The account: its QPU usage, and closing the user's idle sessions.
+    this._account = element('div', 'jp-QSessionPanel-account');
+    this._usage = new UsageLine();
+    this._closeIdle = closeIdleButton();
+    this._closeIdle.addEventListener('click', () => {
+      this._closingIdle = true;
+      this._renderAccount();
+      void this._closeIdleSessions().finally(() => {
+        this._closingIdle = false;
+        this._renderAccount();
+      });
+    });
+    this._account.append(this._usage.node, this._closeIdle);
 
     this._status = document.createElement('div');
     this._status.className = 'jp-QSessionPanel-connection';
@@ -100,6 +124,7 @@ export class SessionsPanel extends Widget {
 
     this.node.append(
       header,
+      this._account,
       this._status,
       this._problem,
       this._warnings,
@@ -107,6 +132,8 @@ export class SessionsPanel extends Widget {
       this._list.node
     );
     this.store.changed.connect(this._onChanged, this);
+    this.store.usageChanged.connect(this._renderAccount, this);
+    this.store.idleChanged.connect(this._renderAccount, this);
     this._render();
   }
 
@@ -144,6 +171,8 @@ export class SessionsPanel extends Widget {
       return;
     }
     this.store.changed.disconnect(this._onChanged, this);
+    this.store.usageChanged.disconnect(this._renderAccount, this);
+    this.store.idleChanged.disconnect(this._renderAccount, this);
     this._list.dispose();
     super.dispose();
   }
@@ -185,6 +214,7 @@ export class SessionsPanel extends Widget {
     const ended = (s: SessionModel) => s.state === 'closed';
     if (
       before.kernel_id !== session.kernel_id ||
+      before.origin !== session.origin ||
       ended(before) !== ended(session)
     ) {
       return false;
@@ -205,6 +235,7 @@ export class SessionsPanel extends Widget {
       return;
     }
     this._renderStatus();
+    this._renderAccount();
     const problem = this.store.problem;
     this._problem.hidden = problem === null;
     this._problem.textContent = problem ?? '';
@@ -245,6 +276,38 @@ export class SessionsPanel extends Widget {
     );
   }
 
+  /**
+   * The usage line, and "Close idle sessions": hidden for a user who may
+   * not close sessions, disabled while the server lists none of theirs idle.
+   */
+  private _renderAccount(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    const store = this.store;
+    this._usage.render(
+      store.usage,
+      store.hasSnapshot,
+      this._settings.usageWarningFraction,
+      this._now()
+    );
+    const button = this._closeIdle;
+    button.hidden = !store.info?.can_write;
+    const idle = store.idleSessions;
+    const count = button.querySelector('.jp-QSession-idleCount')!;
+    count.textContent = idle && idle.length > 0 ? ` (${idle.length})` : '';
+    button.disabled = this._closingIdle || (idle !== null && idle.length === 0);
+    button.classList.toggle('jp-mod-busy', this._closingIdle);
+    button.title =
+      idle === null
+        ? 'Close your idle sessions (no job queued or running), after a confirmation listing them'
+        : idle.length === 0
+          ? 'None of your sessions is idle: each is closed or has a job queued or running'
+          : `Close your ${idle.length === 1 ? 'idle session' : `${idle.length} idle sessions`} ` +
+            '(no job queued or running), after a confirmation listing them';
+    this._account.hidden = this._usage.node.hidden && button.hidden;
+  }
+
   private _renderWarnings(warnings: string[]): void {
     this._warnings.hidden = warnings.length === 0;
     this._warnings.replaceChildren(
@@ -281,6 +344,11 @@ export class SessionsPanel extends Widget {
   }
 
   private _actions: ISessionActions;
+  private _closeIdleSessions: () => Promise<boolean>;
+  private _account: HTMLElement;
+  private _usage: UsageLine;
+  private _closeIdle: HTMLButtonElement;
+  private _closingIdle = false;
   private _now: Clock;
   private _retryAt: () => number | null;
   private _settings: IPanelSettings;
@@ -293,10 +361,32 @@ export class SessionsPanel extends Widget {
   private _shown = new Map<string, SessionModel>();
 }
 
+/** "Close idle sessions", "Close idle" in a narrow sidebar; the count follows. */
+function closeIdleButton(): HTMLButtonElement {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className =
+    'jp-Button jp-mod-minimal jp-mod-small jp-QSession-action jp-QSession-closeIdle';
+  button.setAttribute('aria-label', 'Close idle sessions');
+  button.appendChild(
+    closeIcon.element({ tag: 'span', className: 'jp-QSession-buttonIcon' })
+  );
+  const text = element('span', 'jp-QSession-actionLabel');
+  text.append(
+    element('span', 'jp-QSession-actionShort', 'Close idle'),
+    element('span', 'jp-QSession-actionLong', 'Close idle sessions'),
+    element('span', 'jp-QSession-idleCount')
+  );
+  button.appendChild(text);
+  return button;
+}
+
 export namespace SessionsPanel {
   export interface IOptions {
     store?: SessionStore;
     actions?: ISessionActions;
+    /** What "Close idle sessions" does (`SessionActions.closeIdleSessions`). */
+    closeIdleSessions?: () => Promise<boolean>;
     /** The clock countdowns are read from. */
     now?: Clock;
     /** When the event stream retries next, for the "Reconnecting in" message. */

@@ -248,6 +248,7 @@ export class SessionList {
       this._groups.set(group.key, node);
     }
     node.dataset.kernelId = group.kernelId ?? '';
+    node.dataset.origin = group.origin;
     const heading = node.firstElementChild as HTMLElement;
     heading.hidden = !withHeading;
     if (heading.textContent !== group.label) {

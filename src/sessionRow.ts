@@ -29,7 +29,12 @@ import {
   TIMELINE_MAX_JOBS
 } from './timeline';
 
-import { clockTime, type ISessionTimes } from './times';
+import {
+  clockTime,
+  type ISessionTimes,
+  sessionSince,
+  sinceTime
+} from './times';
 
 /**
  * What a row needs besides its session.
@@ -88,7 +93,15 @@ export class SessionRow {
     this._interactiveTtl = element('span', 'jp-QSession-interactiveTtl');
     this._interactiveBox.appendChild(this._interactiveTtl);
     this._usage = element('span', 'jp-QSession-usage');
-    meta.append(this._maxTtlBox, this._interactiveBox, this._usage);
+    this._sinceBox = countdownBox('since');
+    this._since = element('span', 'jp-QSession-since');
+    this._sinceBox.appendChild(this._since);
+    meta.append(
+      this._maxTtlBox,
+      this._interactiveBox,
+      this._usage,
+      this._sinceBox
+    );
 
     this._ended = element('div', 'jp-QSession-endedReason');
 
@@ -177,7 +190,24 @@ export class SessionRow {
         ? 'Closing: it accepts no new jobs and ends once its queued jobs ran'
         : `State: ${shown.word}`;
     setText(this._usage, `QPU ${formatUsage(session.usage_seconds)}`);
-    this._usage.title = 'QPU time used so far';
+    // IBM's rule (quantum.cloud.ibm.com/docs/guides/estimate-job-run-time,
+    // "Workload usage"): a session counts the time it is active, QPU
+    // reserved, jobs or not; a batch the QPU time of its jobs.
+    this._usage.title =
+      session.mode === 'batch'
+        ? 'QPU time used so far, as IBM counts it for a batch: the QPU time of its jobs'
+        : 'QPU time used so far, as IBM counts it for a session: the time it was active (QPU reserved), jobs or not';
+
+    // A session found elsewhere: since when it is known (it may predate the page).
+    const elsewhere = session.origin === 'elsewhere';
+    const since = sessionSince(times);
+    this._sinceBox.hidden = !elsewhere || since === null;
+    setText(this._since, sinceTime(since, this._now()));
+    this._sinceBox.title =
+      times.startedAt !== null
+        ? `Its first job started at ${sinceTime(since, this._now())}`
+        : `Found on the account at ${sinceTime(since, this._now())}`;
+    this.node.dataset.origin = session.origin;
 
     this._ended.hidden = !closed;
     const ended = closed
@@ -324,6 +354,8 @@ export class SessionRow {
   private _interactiveBox: HTMLElement;
   private _interactiveTtl: HTMLElement;
   private _usage: HTMLElement;
+  private _sinceBox: HTMLElement;
+  private _since: HTMLElement;
   private _ended: HTMLElement;
   private _actionsBar: HTMLElement;
   private _close: HTMLButtonElement;

@@ -12,6 +12,8 @@ export interface IQSessionSettings {
   warningThreshold: number;
   /** List sessions that have ended. */
   showEndedSessions: boolean;
+  /** Fraction (0-1) of the account's QPU time limit at which to warn. */
+  usageWarningFraction: number;
 }
 
 const { properties } = schema;
@@ -23,7 +25,8 @@ const { properties } = schema;
 export const DEFAULT_SETTINGS: Readonly<IQSessionSettings> = Object.freeze({
   confirmActions: properties.confirmActions.default,
   warningThreshold: properties.warningThreshold.default,
-  showEndedSessions: properties.showEndedSessions.default
+  showEndedSessions: properties.showEndedSessions.default,
+  usageWarningFraction: properties.usageWarningFraction.default
 });
 
 /**
@@ -39,6 +42,8 @@ export function readSettings(
     return typeof value === 'boolean' ? value : DEFAULT_SETTINGS[key];
   };
   const threshold = composite.warningThreshold;
+  const fraction = composite.usageWarningFraction;
+  const { minimum, maximum } = properties.usageWarningFraction;
   return {
     confirmActions: bool('confirmActions'),
     showEndedSessions: bool('showEndedSessions'),
@@ -46,6 +51,10 @@ export function readSettings(
       typeof threshold === 'number' &&
       threshold >= properties.warningThreshold.minimum
         ? threshold
-        : DEFAULT_SETTINGS.warningThreshold
+        : DEFAULT_SETTINGS.warningThreshold,
+    usageWarningFraction:
+      typeof fraction === 'number' && fraction >= minimum && fraction <= maximum
+        ? fraction
+        : DEFAULT_SETTINGS.usageWarningFraction
   };
 }

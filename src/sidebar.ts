@@ -19,6 +19,8 @@ import {
   SocketFactory
 } from './events';
 
+import { IdleWatch } from './idleWatch';
+
 import { trackKernelNames } from './kernelNames';
 
 import { API_VERSION } from './models';
@@ -27,7 +29,7 @@ import type { SessionEvent } from './models';
 
 import { INotify, SessionNotifier } from './notifier';
 
-import { SessionsPanel } from './panel';
+import { IPanelSettings, SessionsPanel } from './panel';
 
 import { DEFAULT_SETTINGS, IQSessionSettings } from './settings';
 
@@ -85,26 +87,28 @@ export class QSessionSidebar implements IDisposable {
     const actions = new SessionActions({
       api: this.api,
       confirm: options.confirm,
-      shouldConfirm: () => this._settings.confirmActions
+      shouldConfirm: () => this._settings.confirmActions,
+      report: options.notify,
+      now: options.now
     });
     this.actions = actions;
     this.panel = new SessionsPanel({
       store: this.store,
       actions,
+      closeIdleSessions: () => actions.closeIdleSessions(),
       now: options.now,
       retryAt: () => this.stream.retryAt,
-      settings: {
-        showEndedSessions: this._settings.showEndedSessions,
-        warningThreshold: this._settings.warningThreshold
-      }
+      settings: panelSettings(this._settings)
     });
     this.notifier = new SessionNotifier({
       store: this.store,
       ticker: this.ticker,
       now: options.now,
       notify: options.notify,
-      warningThreshold: this._settings.warningThreshold
+      warningThreshold: this._settings.warningThreshold,
+      usageWarningFraction: this._settings.usageWarningFraction
     });
+    this.own(new IdleWatch(this.api, this.store));
 
     this.stream.received.connect(this._onEvent, this);
     this.stream.statusChanged.connect(this._onStatus, this);
@@ -136,10 +140,8 @@ export class QSessionSidebar implements IDisposable {
   set settings(settings: IQSessionSettings) {
     this._settings = { ...settings };
     this.notifier.warningThreshold = settings.warningThreshold;
-    this.panel.settings = {
-      showEndedSessions: settings.showEndedSessions,
-      warningThreshold: settings.warningThreshold
-    };
+    this.notifier.usageWarningFraction = settings.usageWarningFraction;
+    this.panel.settings = panelSettings(settings);
   }
 
   /** Dispose `resource` with the sidebar (a command, a settings listener). */
@@ -196,6 +198,14 @@ export class QSessionSidebar implements IDisposable {
   private _now: Clock;
   private _settings: IQSessionSettings;
   private _resources = new DisposableSet();
+}
+
+function panelSettings(settings: IQSessionSettings): IPanelSettings {
+  return {
+    showEndedSessions: settings.showEndedSessions,
+    warningThreshold: settings.warningThreshold,
+    usageWarningFraction: settings.usageWarningFraction
+  };
 }
 
 export namespace QSessionSidebar {

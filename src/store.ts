@@ -4,7 +4,15 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ConnectionStatus } from './events';
 
-import type { ServerInfo, SessionEvent, SessionModel } from './models';
+import { ORIGIN_WORDS } from './models';
+
+import type {
+  AccountUsage,
+  ServerInfo,
+  SessionEvent,
+  SessionModel,
+  SessionOrigin
+} from './models';
 
 import { recordedName } from './kernelNames';
 
@@ -22,14 +30,23 @@ export interface IKernelName {
   path: string;
 }
 
+/** The key of the group of sessions found elsewhere on the account (no kernel id looks like it). */
+export const ELSEWHERE_KEY = '@elsewhere';
+
 /**
- * Sessions of one kernel, as the sidebar lists them.
+ * Sessions of one kernel, or those found elsewhere on the account, as the
+ * sidebar lists them.
  */
 export interface ISessionGroup {
-  /** Stable key: the kernel id, or '' for sessions without a kernel. */
+  /**
+   * Stable key: the kernel id, '' for sessions without a kernel, or
+   * `ELSEWHERE_KEY`.
+   */
   key: string;
   kernelId: string | null;
-  /** The notebook name, 'Kernel <short id>' or 'No kernel'. */
+  /** How the server came to know the group's sessions. */
+  origin: SessionOrigin;
+  /** The notebook name, 'Kernel <short id>', 'No kernel' or `ORIGIN_WORDS.elsewhere`. */
   label: string;
   /** Longer description for the tooltip. */
   title: string;
@@ -71,8 +88,9 @@ export function samePermission(a: Permission, b: Permission): boolean {
 /**
  * The one model of the sidebar: the sessions the event stream reported (in
  * the server's order, newest registered first; each session's jobs as the
- * server sorted them, newest first), what the server says the user may do,
- * the names of the kernels, and the state of the connection. It holds no
+ * server sorted them, newest first), the account's QPU usage, what the
+ * server says the user may do, the names of the kernels, and the state of
+ * the connection. It holds no
  * timers and reads no clock; it parses each session's times once, on
  * arrival (`times`), and views derive countdowns from them.
  */
@@ -85,6 +103,51 @@ export class SessionStore implements IDisposable {
   /** Emitted for each session an event added or replaced, before `changed`. */
   get sessionChanged(): ISignal<this, ISessionChange> {
     return this._sessionChanged;
+  }
+
+  /**
+   * Emitted when the account's usage changes (a snapshot or a usage event):
+   * only the header shows it, so `changed` (a render of the list) is not.
+   */
+  get usageChanged(): ISignal<this, AccountUsage | null> {
+    return this._usageChanged;
+  }
+
+  /**
+   * The account's QPU usage for the period as the service last reported it;
+   * null before a snapshot or while the service has not answered (the
+   * snapshot carries it once the server could read it).
+   */
+  get usage(): AccountUsage | null {
+    return this._usage;
+  }
+
+  /**
+   * The ids of the user's idle sessions, as the server last listed them
+   * (`GET sessions?idle=true`; the server owns what idle means); null while
+   * nobody asked.
+   */
+  get idleSessions(): ReadonlyArray<string> | null {
+    return this._idle;
+  }
+
+  set idleSessions(ids: ReadonlyArray<string> | null) {
+    const same =
+      ids === this._idle ||
+      (ids !== null &&
+        this._idle !== null &&
+        ids.length === this._idle.length &&
+        ids.every((id, i) => id === this._idle![i]));
+    if (same) {
+      return;
+    }
+    this._idle = ids;
+    this._idleChanged.emit(ids);
+  }
+
+  /** Emitted when `idleSessions` changes (only the header shows it). */
+  get idleChanged(): ISignal<this, ReadonlyArray<string> | null> {
+    return this._idleChanged;
   }
 
   get info(): ServerInfo | null {
@@ -160,14 +223,27 @@ export class SessionStore implements IDisposable {
   /**
    * Apply one message of the event stream: a snapshot replaces every
    * session; a session event replaces (or adds) that one session. Ended
-   * sessions stay, with state 'closed', until they age out (`ageOut`).
+   * sessions stay, with state 'closed', until they age out (`ageOut`). The
+   * account's usage comes with the snapshot (once known) and in usage events.
    */
   applyEvent(event: SessionEvent): void {
     if (event.type === 'snapshot') {
       this.applySnapshot(event.sessions ?? []);
+      this.applyUsage(event.usage ?? null);
     } else if (event.type === 'session' && event.session) {
       this.applySession(event.session);
+    } else if (event.type === 'usage') {
+      this.applyUsage(event.usage ?? null);
     }
+  }
+
+  /** Replace the account's usage (null: the service has not answered). */
+  applyUsage(usage: AccountUsage | null): void {
+    if (usage === this._usage) {
+      return;
+    }
+    this._usage = usage;
+    this._usageChanged.emit(usage);
   }
 
   applySnapshot(sessions: SessionModel[]): void {
@@ -271,16 +347,22 @@ export class SessionStore implements IDisposable {
    * The sessions grouped by kernel, for display.
    *
    * Groups by name (the notebook the server recorded, else the live one),
-   * 'No kernel' last; within a group, the server's order (newest registered
-   * first), whatever state each session is in, so rows stay put. With
-   * `showEnded` false closed sessions and the groups they leave empty are
-   * dropped.
+   * 'No kernel' after them, and the sessions found elsewhere on the account
+   * last, under `ORIGIN_WORDS.elsewhere`; within a group, the server's order
+   * (newest registered first), whatever state each session is in, so rows
+   * stay put. With `showEnded` false closed sessions and the groups they
+   * leave empty are dropped.
    */
   groups(options: { showEnded?: boolean } = {}): ISessionGroup[] {
     const showEnded = options.showEnded ?? true;
     const byKernel = new Map<string, SessionModel[]>();
+    const elsewhere: SessionModel[] = [];
     for (const session of this._sessions.values()) {
       if (!showEnded && session.state === 'closed') {
+        continue;
+      }
+      if (session.origin === 'elsewhere') {
+        elsewhere.push(session);
         continue;
       }
       const key = session.kernel_id ?? '';
@@ -301,18 +383,34 @@ export class SessionStore implements IDisposable {
       groups.push({
         key,
         kernelId,
+        origin: 'kernel',
         label: name.name,
         title: name.path,
         sessions
       });
     }
-    return groups.sort(compareGroups);
+    groups.sort(compareGroups);
+    if (elsewhere.length > 0) {
+      groups.push({
+        key: ELSEWHERE_KEY,
+        kernelId: null,
+        origin: 'elsewhere',
+        label: ORIGIN_WORDS.elsewhere,
+        title:
+          'Sessions of this account that no kernel of this server opened: ' +
+          'a script, another server, a colleague',
+        sessions: elsewhere
+      });
+    }
+    return groups;
   }
 
   /**
    * Whether the user may close or cancel `session` (and its jobs): the server
    * must allow writes, and the session must be theirs unless they may act on
-   * others'. The server checks again; this only spares a refused click.
+   * others'; a session found elsewhere on the account needs the right to act
+   * on the account's sessions (`can_act_on_account`) instead of ownership.
+   * The server checks again; this only spares a refused click.
    */
   permission(session: SessionModel): Permission {
     const info = this._info;
@@ -327,6 +425,16 @@ export class SessionStore implements IDisposable {
         allowed: false,
         reason: 'You may see sessions on this server but not change them'
       };
+    }
+    if (session.origin === 'elsewhere') {
+      return info.can_act_on_account
+        ? { allowed: true }
+        : {
+            allowed: false,
+            reason:
+              'Read-only: this session was opened elsewhere on the account, ' +
+              'and you may see such sessions but not close or cancel them'
+          };
     }
     if (session.owner !== info.user && !info.can_act_on_others) {
       return {
@@ -349,6 +457,8 @@ export class SessionStore implements IDisposable {
   private _times = new Map<string, ISessionTimes>();
   private _kernelNames = new Map<string, IKernelName>();
   private _info: ServerInfo | null = null;
+  private _usage: AccountUsage | null = null;
+  private _idle: ReadonlyArray<string> | null = null;
   private _connection: ConnectionStatus = 'connecting';
   private _problem: string | null = null;
   private _hasSnapshot = false;
@@ -357,6 +467,8 @@ export class SessionStore implements IDisposable {
   private _isDisposed = false;
   private _changed = new Signal<this, StoreChange>(this);
   private _sessionChanged = new Signal<this, ISessionChange>(this);
+  private _usageChanged = new Signal<this, AccountUsage | null>(this);
+  private _idleChanged = new Signal<this, ReadonlyArray<string> | null>(this);
 }
 
 /**

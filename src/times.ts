@@ -86,3 +86,69 @@ export function clockTime(time: number | null): string {
     hour12: false
   });
 }
+
+/**
+ * A wall-clock time with its date when it is not on `now`'s day ("14:03:27",
+ * "Nov 24, 14:03"): how long ago something began, for a session found on the
+ * account that may be older than this page. '' for a missing time.
+ */
+export function sinceTime(time: number | null, now: number): string {
+  if (time === null) {
+    return '';
+  }
+  const day = (ms: number) => new Date(ms).toDateString();
+  if (day(time) === day(now)) {
+    return clockTime(time);
+  }
+  return new Date(time).toLocaleString([], {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false
+  });
+}
+
+/**
+ * When a session began as far as this server can say: its first job's start
+ * (`started_at`), else when this server registered or first found it.
+ */
+export function sessionSince(times: ISessionTimes): number | null {
+  return times.startedAt ?? times.registeredAt;
+}
+
+/**
+ * When a session last did something: its latest job's end, else its
+ * activation, start or registration. What a listing of idle sessions says
+ * as "idle since" (which sessions are idle is the server's rule, not this).
+ */
+export function lastActivity(times: ISessionTimes): number | null {
+  let latest: number | null = null;
+  for (const job of times.jobs.values()) {
+    const end = job.finished ?? job.started ?? job.created;
+    if (end !== null && (latest === null || end > latest)) {
+      latest = end;
+    }
+  }
+  return (
+    latest ?? times.activatedAt ?? times.startedAt ?? times.registeredAt ?? null
+  );
+}
+
+/**
+ * A QPU duration in the sidebar header's compact words: "45s", "12m 30s",
+ * "9h 47m", "10h" (seconds are dropped from an hour on, zero parts left out).
+ */
+export function formatDuration(seconds: number): string {
+  const total = Math.max(0, Math.round(seconds));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = total % 60;
+  if (hours > 0) {
+    return minutes > 0 ? `${hours}h ${minutes}m` : `${hours}h`;
+  }
+  if (minutes > 0) {
+    return secs > 0 ? `${minutes}m ${secs}s` : `${minutes}m`;
+  }
+  return `${secs}s`;
+}

@@ -1,4 +1,9 @@
-import type { JobModel, ServerInfo, SessionModel } from '../models';
+import type {
+  AccountUsage,
+  JobModel,
+  ServerInfo,
+  SessionModel
+} from '../models';
 
 /**
  * Test data shaped like the server's models, with only what a test cares
@@ -48,6 +53,8 @@ export function makeSession(
     ended_reason: null,
     usage_seconds: 12,
     registered_at: at(-10),
+    origin: 'kernel',
+    lab_pid: null,
     transitions: [],
     jobs: [],
     ...overrides
@@ -62,8 +69,38 @@ export function makeInfo(overrides: Partial<ServerInfo> = {}): ServerInfo {
     user: 'alice',
     can_write: true,
     can_act_on_others: false,
+    can_see_account: true,
+    can_act_on_account: true,
     registry_error: null,
     warnings: [],
+    ...overrides
+  };
+}
+
+/** A session found elsewhere on the account (a script's, another server's). */
+export function makeElsewhere(
+  overrides: Partial<SessionModel> = {}
+): SessionModel {
+  return makeSession({
+    id: 'elsewhere-1',
+    kernel_id: null,
+    notebook: null,
+    origin: 'elsewhere',
+    ...overrides
+  });
+}
+
+export function makeUsage(overrides: Partial<AccountUsage> = {}): AccountUsage {
+  return {
+    used_seconds: 750,
+    limit_seconds: 36000,
+    remaining_seconds: 35250,
+    limit_reached: false,
+    period_start: '2025-01-01T00:00:00Z',
+    period_end: '2025-01-31T23:59:59Z',
+    plan: 'paid',
+    instance: 'crn:v1:emulator',
+    read_at: at(0),
     ...overrides
   };
 }

@@ -376,14 +376,22 @@ describe('SessionsPanel', () => {
       'live'
     ]);
 
-    panel.settings = { showEndedSessions: true, warningThreshold: 60 };
+    panel.settings = {
+      showEndedSessions: true,
+      warningThreshold: 60,
+      usageWarningFraction: 0.8
+    };
     expect($$('[data-session-id]').map(n => n.dataset.sessionId)).toEqual([
       'live',
       'ended'
     ]);
 
     store.applySnapshot([makeSession({ id: 'ended', state: 'closed' })]);
-    panel.settings = { showEndedSessions: false, warningThreshold: 60 };
+    panel.settings = {
+      showEndedSessions: false,
+      warningThreshold: 60,
+      usageWarningFraction: 0.8
+    };
     expect($('.jp-QSessionPanel-empty')!.textContent).toMatch(
       /ended sessions are hidden/
     );
@@ -581,7 +589,8 @@ describe('SessionsPanel', () => {
     const panel = new SessionsPanel();
     expect(panel.settings).toEqual({
       showEndedSessions: DEFAULT_SETTINGS.showEndedSessions,
-      warningThreshold: DEFAULT_SETTINGS.warningThreshold
+      warningThreshold: DEFAULT_SETTINGS.warningThreshold,
+      usageWarningFraction: DEFAULT_SETTINGS.usageWarningFraction
     });
     panel.dispose();
   });

@@ -20,17 +20,33 @@ describe('readSettings', () => {
         composite: {
           confirmActions: false,
           warningThreshold: 300,
-          showEndedSessions: 'no'
+          showEndedSessions: 'no',
+          usageWarningFraction: 0.5
         }
       })
     ).toEqual({
       confirmActions: false,
       warningThreshold: 300,
-      showEndedSessions: true
+      showEndedSessions: true,
+      usageWarningFraction: 0.5
     });
     expect(
       readSettings({ composite: { warningThreshold: -1 } }).warningThreshold
     ).toBe(60);
+  });
+
+  it('warns at 80% of the QPU time limit unless told a fraction within 0-1', () => {
+    expect(DEFAULT_SETTINGS.usageWarningFraction).toBe(0.8);
+    for (const wrong of [1.5, -0.1, '0.5']) {
+      expect(
+        readSettings({ composite: { usageWarningFraction: wrong } })
+          .usageWarningFraction
+      ).toBe(0.8);
+    }
+    expect(
+      readSettings({ composite: { usageWarningFraction: 1 } })
+        .usageWarningFraction
+    ).toBe(1);
   });
 });
 

@@ -8,6 +8,8 @@ import { Signal } from '@lumino/signaling';
 
 import type { ISessionsAPI } from '../api';
 
+import type { SessionModel } from '../models';
+
 import { QSessionSidebar } from '../sidebar';
 
 import { FakeSocket } from './fakeSocket';
@@ -33,7 +35,8 @@ function setup() {
   const sessions = jupyterSessions();
   const api = {
     info: jest.fn(async () => makeInfo()),
-    closeSession: jest.fn(async (id: string) => makeSession({ id }))
+    closeSession: jest.fn(async (id: string) => makeSession({ id })),
+    idleSessions: jest.fn(async () => [] as SessionModel[])
   };
   const confirm = jest.fn(async () => true);
   const sidebar = new QSessionSidebar({
@@ -84,14 +87,17 @@ describe('QSessionSidebar', () => {
     sidebar.settings = {
       confirmActions: false,
       warningThreshold: 300,
-      showEndedSessions: false
+      showEndedSessions: false,
+      usageWarningFraction: 0.5
     };
 
     expect(sidebar.panel.settings).toEqual({
       warningThreshold: 300,
-      showEndedSessions: false
+      showEndedSessions: false,
+      usageWarningFraction: 0.5
     });
     expect(sidebar.notifier.warningThreshold).toBe(300);
+    expect(sidebar.notifier.usageWarningFraction).toBe(0.5);
 
     sidebar.store.info = makeInfo();
     sidebar.store.applySnapshot([makeSession({ id: 'abc' })]);
