@@ -139,18 +139,27 @@ def find_open_sessions(
 
 
 def session_details(service: Any, session_id: str) -> dict[str, Any] | None:
-    """``Session.details()`` of a session or batch by id (the client's ``from_id`` insists on
-    the right class: a batch is read as a ``Batch``); ``None`` when the service does not know
-    it."""
+    """``Session.details()`` of a session or batch by id; ``None`` when the service does not
+    know it."""
+    from qiskit_ibm_runtime.exceptions import IBMInputValueError
+
+    try:
+        return session_by_id(service, session_id).details()
+    except IBMInputValueError:
+        return None
+
+
+def session_by_id(service: Any, session_id: str) -> Any:
+    """The client's ``Session`` for a session's id, or its ``Batch`` for a batch's: its
+    ``from_id`` insists on the right class ("has execution mode batch instead of
+    dedicated"). Raises the client's ``IBMInputValueError`` for an id the service does not
+    know."""
     from qiskit_ibm_runtime import Batch, Session
     from qiskit_ibm_runtime.exceptions import IBMInputValueError
 
     try:
-        return Session.from_id(session_id, service).details()
+        return Session.from_id(session_id, service)
     except IBMInputValueError as exc:
         if "execution mode batch" not in str(exc):
-            return None
-    try:
-        return Batch.from_id(session_id, service).details()
-    except IBMInputValueError:
-        return None
+            raise
+    return Batch.from_id(session_id, service)

@@ -5,6 +5,11 @@ The service cannot push, so this provider polls the sessions the manager follows
 details and one listing of its jobs; a job's start and end times are read once each (its
 metrics) and finished jobs are kept, since they never change.
 
+Discovery (:meth:`Provider.discover`, every ``refresh_interval``): a
+:class:`~jupyter_qsession.discovery.SessionFinder` over the account's job listing — its pending
+jobs and those created since the previous look — then each found session read as above. Usage:
+``service.usage()`` (``GET /instances/usage``).
+
 Every call runs in a worker thread (the client is synchronous) and is mapped to our errors:
 404 -> NotFound, 409 -> Conflict, anything unreachable -> ProviderUnavailable.
 qiskit-ibm-runtime is imported on first use: a lab configured for the emulator never loads it.
@@ -18,8 +23,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from traitlets import Float, Unicode
+from traitlets import Unicode
 
+from ...discovery import SessionFinder, session_by_id
 from ...errors import Conflict, NotFound, ProviderUnavailable
 from ...timing import epoch, interactive_deadline, max_ttl_deadline, to_iso
 from ...vocabulary import (
@@ -30,7 +36,7 @@ from ...vocabulary import (
     ended_reason_of,
 )
 from ...wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
-from ..models import JobModel, ServiceSession, Transition
+from ..models import AccountUsage, JobModel, ServiceSession, Transition
 from .base import ChangeListener, Provider
 
 PAGE = 100  # jobs per page of the listing
@@ -57,12 +63,6 @@ class RuntimeServiceProvider(Provider):
         `jupyter qsession emulator` (then token is its API key). Lets sessions outlive
         this server, as real IBM sessions do.""",
     )
-    refresh_interval = Float(
-        5.0,
-        min=0.05,
-        config=True,
-        help="Seconds between two reads of each open session (the service cannot push).",
-    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -75,6 +75,7 @@ class RuntimeServiceProvider(Provider):
         self._inactive_seen: dict[str, str] = {}
         self._poller: asyncio.Task | None = None
         self.clock: Callable[[], float] = time.time
+        self.finder = SessionFinder(self._list_jobs, clock=lambda: self.clock())
 
     async def start(self, on_change: ChangeListener) -> None:
         """Start polling. The service itself is built on first use, so an unreachable service
@@ -109,6 +110,25 @@ class RuntimeServiceProvider(Provider):
     async def cancel_job(self, job_id: str, session_id: str) -> ServiceSession:
         await self._run(lambda: self._client().job(job_id).cancel())
         return await self.read(session_id)
+
+    # ----------------------------------------------------------------- the account
+    async def discover(self) -> dict[str, ServiceSession]:
+        """The account's sessions that may be open and are not held, each read whole."""
+        return await self.read_found(await self.finder.find(set(self.held)))
+
+    async def usage(self) -> AccountUsage:
+        """``service.usage()``: the instance's usage for the period."""
+        report = await self._run(lambda: self._client().usage())
+        return usage_from_report(report, to_iso(self.clock()) or "")
+
+    async def _list_jobs(self, **filters: Any) -> list[dict[str, Any]]:
+        """One page of the account's jobs, newest first (``GET /jobs`` with the client's
+        filters), each with its ``status`` (the listing's ``state.status``)."""
+        reply = await self._run(lambda: self._client()._get_api_client().jobs_get(**filters))
+        jobs = reply.get("jobs", [])
+        for job in jobs:
+            job.setdefault("status", (job.get("state") or {}).get("status"))
+        return jobs
 
     async def _poll(self, on_change: ChangeListener) -> None:
         while True:
@@ -146,9 +166,7 @@ class RuntimeServiceProvider(Provider):
     def _session(self, session_id: str) -> Any:
         session = self._sessions.get(session_id)
         if session is None:
-            from qiskit_ibm_runtime import Session
-
-            session = Session.from_id(session_id, self._client())
+            session = session_by_id(self._client(), session_id)
             self._sessions[session_id] = session
         return session
 
@@ -269,3 +287,27 @@ class RuntimeServiceProvider(Provider):
             raise ProviderUnavailable(f"The Qiskit Runtime service refused: {exc.message}") from exc
         except (IBMError, AccountNotFoundError, OSError) as exc:
             raise ProviderUnavailable(f"The Qiskit Runtime service is unreachable: {exc}") from None
+
+
+def usage_from_report(report: dict[str, Any], read_at: str) -> AccountUsage:
+    """An instance's usage report (``service.usage()``, or the body of ``GET
+    /instances/usage``) as :class:`AccountUsage`. The limit is ``usage_limit_seconds``, else
+    ``usage_allocation_seconds``, and the remaining seconds never below 0, as the client
+    computes ``usage_remaining_seconds``; ``usage_period`` gives the period."""
+    used = float(report.get("usage_consumed_seconds") or 0.0)
+    limit = report.get("usage_limit_seconds") or report.get("usage_allocation_seconds") or None
+    remaining = report.get("usage_remaining_seconds")
+    if remaining is None and limit is not None:
+        remaining = max(0.0, float(limit) - used)
+    period = report.get("usage_period") or {}
+    return AccountUsage(
+        used_seconds=used,
+        limit_seconds=limit,
+        remaining_seconds=remaining,
+        limit_reached=bool(report.get("usage_limit_reached")),
+        period_start=to_iso(period.get("start_time")),
+        period_end=to_iso(period.get("end_time")),
+        plan=report.get("plan_id"),
+        instance=report.get("instance_id"),
+        read_at=read_at,
+    )
