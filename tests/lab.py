@@ -15,13 +15,20 @@ from qiskit_ibm_runtime import Batch, SamplerV2, Session
 from tornado.httpclient import HTTPClientError
 
 from jupyter_qsession.emulator import ManualClock, runtime_service
-from jupyter_qsession.server.access import OTHERS, RESOURCE
+from jupyter_qsession.server.access import ACCOUNT, OTHERS, RESOURCE
 from jupyter_qsession.wire import EMULATOR_TOKEN_ENV, KERNEL_TOKEN_HEADER, kernel_token
 
 QUEUE_WAIT = 30.0
 OVERHEAD = 5.0
 INTERACTIVE_TTL = 60
-TOKENS = {"alice": "alice-token", "bob": "bob-token", "reader": "reader-token", "admin": "a-tok"}
+TOKENS = {
+    "alice": "alice-token",
+    "bob": "bob-token",
+    "reader": "reader-token",
+    "admin": "a-tok",
+    "ops": "ops-token",
+    "auditor": "auditor-token",
+}
 
 
 class NamedUsers(IdentityProvider):
@@ -37,11 +44,17 @@ class NamedUsers(IdentityProvider):
 
 
 class RoleAuthorizer(Authorizer):
-    """reader: read only; alice and bob: their own sessions; admin: everyone's."""
+    """reader: read only; alice and bob: their own sessions; admin: everyone's. ops: every
+    kernel's session but none found elsewhere on the account; auditor: everyone's, those
+    found elsewhere read-only."""
 
     def is_authorized(self, handler, user, action, resource) -> bool:
         if resource == OTHERS:
-            return user.username == "admin"
+            return user.username in ("admin", "ops", "auditor")
+        if resource == ACCOUNT:
+            if user.username == "ops":
+                return False
+            return action == "read" or user.username != "auditor"
         if resource == RESOURCE:
             return action == "read" or user.username != "reader"
         return True

@@ -97,6 +97,10 @@ async def test_new_registrations_and_user_actions_are_pushed_too(lab, kernel):
     socket = await lab.socket()
     assert (await receive(socket))["sessions"] == []
     session = await lab.open_session()
+    # Opened with the account's key: on the feed at once, as found elsewhere on the account,
+    # until its kernel registers it (issue 13).
+    found = await receive(socket)
+    assert (found["type"], found["session"]["origin"]) == ("session", "elsewhere")
     await lab.register(kernel, session.session_id)
     registered = await receive(socket)
     assert registered["type"] == "session"  # new: the snapshot had no session

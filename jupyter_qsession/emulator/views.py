@@ -19,13 +19,15 @@ if TYPE_CHECKING:
 
 
 def session_view(scheduler: QueueScheduler, session: Session) -> dict[str, Any]:
-    """The fields of the lab server's ``ServiceSession``, plus ``id``."""
+    """The fields of the lab server's ``ServiceSession``, plus ``id`` and ``user_id`` (whose
+    key opened it: the lab keeps its account's sessions of the operator's feed)."""
     # Newest first; jobs created at the same instant, the last submitted first.
     jobs = sorted(
         reversed(list(scheduler.session_jobs(session))), key=lambda j: j.created, reverse=True
     )
     return {
         "id": session.id,
+        "user_id": session.user_id,
         "backend": session.backend,
         "mode": session.mode,
         "state": session.state,

@@ -5,6 +5,10 @@ Every handler first needs ``read`` (to look) or ``write`` (to act) on the resour
 on ``qsession:others`` — which the default ``AllowAllAuthorizer`` grants and a shared server's
 authorizer (JupyterHub, a custom one) may refuse.
 
+Sessions found elsewhere on the account (``origin="elsewhere"``: a script's, another server's)
+also need the action on ``qsession:account`` (:data:`ACCOUNT`): ``read`` to see them at all,
+``write`` to close or cancel them. Without ``read`` they are refused as unknown ids are.
+
 Existence never leaks: something the caller may not see is refused exactly as an unknown id
 is — same status, same message, byte for byte — whether asked for by its own id or by one of
 its jobs'. Only a caller who may see it hears that it exists and who owns it.
@@ -15,10 +19,12 @@ from __future__ import annotations
 from jupyter_core.utils import ensure_async
 
 from ..errors import Forbidden, NotFound
+from ..vocabulary import SessionOrigin
 from .models import SessionModel
 
 RESOURCE = "qsession"
 OTHERS = "qsession:others"
+ACCOUNT = "qsession:account"
 
 
 def unknown_session(session_id: str) -> NotFound:
@@ -37,9 +43,16 @@ def username(handler) -> str:
 
 
 async def may(handler, action: str, session: SessionModel) -> bool:
+    if session.origin == SessionOrigin.ELSEWHERE and not await may_on_account(handler, action):
+        return False
     if session.owner == username(handler):
         return True
     return await may_on_others(handler, action)
+
+
+async def may_on_account(handler, action: str) -> bool:
+    """``read``: see the sessions found elsewhere on the account; ``write``: act on them."""
+    return await allowed(handler, action, ACCOUNT)
 
 
 async def may_on_others(handler, action: str) -> bool:
@@ -52,11 +65,41 @@ async def allowed(handler, action: str, resource: str = RESOURCE) -> bool:
 
 
 async def visible(handler, sessions: list[SessionModel]) -> list[SessionModel]:
-    """The sessions the caller may read; others' only when the authorizer says so."""
-    if await may_on_others(handler, "read"):
-        return sessions
+    """The sessions the caller may read; others' and those found elsewhere only when the
+    authorizer says so."""
+    rights = await Rights.of(handler, "read")
+    return [s for s in sessions if rights.cover(s)]
+
+
+async def closable(handler, sessions: list[SessionModel]) -> list[SessionModel]:
+    """The caller's own sessions among ``sessions`` that they may close: close-idle acts on
+    these only (someone else's never, even for a caller who may act on others')."""
+    rights = await Rights.of(handler, "write")
     mine = username(handler)
-    return [s for s in sessions if s.owner == mine]
+    return [s for s in sessions if s.owner == mine and rights.cover(s)]
+
+
+class Rights:
+    """One caller's decisions for one action, asked once and applied to many sessions (the
+    same rules as :func:`may`)."""
+
+    def __init__(self, user: str, on_others: bool, on_account: bool) -> None:
+        self.user = user
+        self.on_others = on_others
+        self.on_account = on_account
+
+    @classmethod
+    async def of(cls, handler, action: str) -> Rights:
+        return cls(
+            username(handler),
+            await may_on_others(handler, action),
+            await may_on_account(handler, action),
+        )
+
+    def cover(self, session: SessionModel) -> bool:
+        if session.origin == SessionOrigin.ELSEWHERE and not self.on_account:
+            return False
+        return self.on_others or session.owner == self.user
 
 
 async def require(

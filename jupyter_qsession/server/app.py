@@ -20,17 +20,20 @@ from ..emulator.settings import QSessionEmulator
 from ..wire import API_PREFIX, BRIDGE_URL_ENV, PROVIDER_ENV
 from .events import EventHub, EventsSocket
 from .handlers import (
+    CloseIdleHandler,
     InfoHandler,
     JobCancelHandler,
     KernelSessionsHandler,
     SessionActionHandler,
     SessionHandler,
     SessionsHandler,
+    UsageHandler,
 )
 from .lifecycle import POLICIES, KernelLifecycle
 from .manager import SessionManager
 from .providers import EmulatorProvider, Provider, RuntimeServiceProvider
 from .registry import SessionRegistry
+from .usage import UsageWatch
 
 ID = r"(?P<{}>[^/]+)"
 
@@ -101,6 +104,16 @@ class QSessionApp(ExtensionApp):
         (or ?ended_within=SECONDS) lists it. 0: ended sessions leave at once; inf: never.""",
     )
 
+    usage_refresh_interval = Float(
+        60.0,
+        min=0.0,
+        config=True,
+        help="""Seconds between two reads of the account's QPU usage for the period (the
+        service's GET /instances/usage, the client's service.usage()). A change is pushed to
+        the sidebars as a 'usage' event; GET /qsession/api/usage reads it at once. 0: only
+        on request.""",
+    )
+
     manager = Instance(SessionManager, allow_none=True)
 
     @default("registry_path")
@@ -130,7 +143,12 @@ class QSessionApp(ExtensionApp):
             on_restart=self.on_kernel_restart,
             load_magic=self.load_magic_in_kernels,
         )
-        self.settings.update(qsession_manager=self.manager, qsession_events=EventHub(self.manager))
+        self.usage = UsageWatch(provider, self.usage_refresh_interval)
+        self.settings.update(
+            qsession_manager=self.manager,
+            qsession_events=EventHub(self.manager, self.usage),
+            qsession_usage=self.usage,
+        )
         serverapp.io_loop.add_callback(self._start)
 
     def initialize_handlers(self) -> None:
@@ -139,6 +157,8 @@ class QSessionApp(ExtensionApp):
             [
                 (f"{api}/info", InfoHandler),
                 (f"{api}/sessions", SessionsHandler),
+                (f"{api}/sessions/close-idle", CloseIdleHandler),
+                (f"{api}/usage", UsageHandler),
                 (f"{api}/sessions/{ID.format('session_id')}", SessionHandler),
                 (
                     f"{api}/sessions/{ID.format('session_id')}/(?P<action>close|cancel)",
@@ -152,16 +172,23 @@ class QSessionApp(ExtensionApp):
 
     # ----------------------------------------------------------------- start / stop
     async def _start(self) -> None:
-        await self.manager.start()
-        provider = self.manager.provider
-        # Kernels inherit the server's environment: the bridge and provider, never a browser.
-        await self.lifecycle.start(
-            {
-                **provider.kernel_env(),
-                PROVIDER_ENV: provider.name,
-                BRIDGE_URL_ENV: self.serverapp.connection_url,
-            }
-        )
+        """Start the manager, then the kernel policies (on the sessions that outlived their
+        kernel too); only then do requests get in (``manager.started``)."""
+        try:
+            await self.manager.start()
+            provider = self.manager.provider
+            # Kernels inherit the server's environment: the bridge and provider, never a
+            # browser.
+            await self.lifecycle.start(
+                {
+                    **provider.kernel_env(),
+                    PROVIDER_ENV: provider.name,
+                    BRIDGE_URL_ENV: self.serverapp.connection_url,
+                }
+            )
+        finally:
+            self.manager.started.set()
+        self.usage.start()
         if self.manager.registry_error is None:
             self.log.info(
                 "jupyter_qsession: provider %s, %d sessions in %s",
@@ -174,6 +201,7 @@ class QSessionApp(ExtensionApp):
         if self.manager is None:
             return
         await self.manager.started.wait()
+        await self.usage.stop()
         await self.lifecycle.stop()
         await self.manager.stop()
 

@@ -6,9 +6,13 @@ per change in the order the manager made them. A message is built around the ses
 the manager serialized it once for the registry (no second serialization), and written to
 every socket whose user may read that session.
 
-A snapshot's text is built once per view (all sessions, or one owner's) and reused by every
-socket that connects until a session changes or an ended one ages out: fifty tabs reconnecting
-at once cost one join, not fifty.
+Sessions found elsewhere on the account go only to sockets whose user may read
+``qsession:account``. The account's usage goes to every socket: in the snapshot once known,
+then as a ``usage`` message each time it changes (:mod:`.usage`).
+
+A snapshot's text is built once per view (whose sessions, and whether those found elsewhere)
+and reused by every socket that connects until a session or the usage changes or an ended one
+ages out: fifty tabs reconnecting at once cost one join, not fifty.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from ..errors import Forbidden
 from . import access
 from .handlers import Refusals
 from .manager import SessionManager
-from .models import SessionModel
+from .models import AccountUsage, SessionModel
+from .usage import UsageWatch
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +39,19 @@ log = logging.getLogger(__name__)
 class EventHub:
     """Fans the manager's changes out to the open sockets."""
 
-    def __init__(self, manager: SessionManager) -> None:
+    def __init__(self, manager: SessionManager, usage: UsageWatch | None = None) -> None:
         self.manager = manager
+        self.usage = usage
         self.sockets: set[EventsSocket] = set()
-        # View (None: every session; else an owner's) -> the snapshot's text; all of them
-        # dropped on any change, and when the live view loses an ended session by age.
-        self._snapshots: dict[str | None, bytes] = {}
+        # View (None: every owner's, else one owner's; and whether it includes sessions
+        # found elsewhere) -> the snapshot's text; all of them dropped on any change, and
+        # when the live view loses an ended session by age.
+        self._snapshots: dict[tuple[str | None, bool], bytes] = {}
         self._valid_until = math.inf
         self.snapshots_built = 0  # how many texts were joined (tests check the reuse)
         manager.listeners.append(self.publish)
+        if usage is not None:
+            usage.listeners.append(self.publish_usage)
 
     def publish(self, session: SessionModel, session_json: str) -> None:
         self._snapshots.clear()
@@ -53,6 +62,12 @@ class EventHub:
             if socket.may_read(session):
                 socket.send(message)
 
+    def publish_usage(self, usage: AccountUsage, usage_json: str) -> None:
+        self._snapshots.clear()
+        message = f'{{"type":"usage","usage":{usage_json}}}'
+        for socket in list(self.sockets):
+            socket.send(message)
+
     def snapshot(self, socket: EventsSocket) -> bytes:
         """The live view ``socket``'s user may read, as one message (UTF-8, sent as a text
         frame); built and encoded once per view and change."""
@@ -60,15 +75,15 @@ class EventHub:
             self._snapshots.clear()
         if not self._snapshots:
             self._valid_until = self.manager.next_age_out()
-        view = None if socket.sees_others else socket.user_name
+        view = (None if socket.sees_others else socket.user_name, socket.sees_account)
         text = self._snapshots.get(view)
         if text is None:
             texts = [
-                self.manager.json_of(s.id)
-                for s in self.manager.live_view()
-                if view is None or s.owner == view
+                self.manager.json_of(s.id) for s in self.manager.live_view() if socket.may_read(s)
             ]
-            text = f'{{"type":"snapshot","sessions":[{",".join(texts)}]}}'.encode()
+            usage = self.usage.last_json if self.usage is not None else None
+            extra = f',"usage":{usage}' if usage is not None else ""
+            text = f'{{"type":"snapshot","sessions":[{",".join(texts)}]{extra}}}'.encode()
             self._snapshots[view] = text
             self.snapshots_built += 1
         return text
@@ -80,6 +95,8 @@ class EventsSocket(
     auth_resource = access.RESOURCE
     user_name = ""
     sees_others = False
+    sees_account = False
+    rights = access.Rights("", on_others=False, on_account=False)
 
     @property
     def hub(self) -> EventHub:
@@ -99,6 +116,8 @@ class EventsSocket(
         self.hub.manager.require_registry()
         self.user_name = access.username(self)
         self.sees_others = await access.may_on_others(self, "read")
+        self.sees_account = await access.may_on_account(self, "read")
+        self.rights = access.Rights(self.user_name, self.sees_others, self.sees_account)
         await super().get(*args, **kwargs)
 
     def open(self, *args, **kwargs) -> None:
@@ -111,7 +130,8 @@ class EventsSocket(
         self.hub.sockets.discard(self)
 
     def may_read(self, session: SessionModel) -> bool:
-        return self.sees_others or session.owner == self.user_name
+        """As :func:`access.visible`, with the decisions asked once at connect."""
+        return self.rights.cover(session)
 
     def send(self, message: str | bytes) -> None:
         try:

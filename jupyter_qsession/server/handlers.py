@@ -22,10 +22,12 @@ from pydantic import BaseModel, ValidationError
 
 from .. import __version__
 from ..errors import BadRequest, Forbidden, NotAuthenticated, QSessionError
+from ..vocabulary import SessionOrigin
 from ..wire import API_VERSION, KERNEL_TOKEN_HEADER, kernel_token
 from . import access
-from .manager import SessionManager
-from .models import RegisterSession, ServerInfo, SessionList
+from .manager import SessionManager, idle
+from .models import CloseIdle, RegisterSession, ServerInfo, SessionList
+from .usage import UsageWatch
 
 log = logging.getLogger(__name__)
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -101,6 +103,8 @@ class InfoHandler(QSessionHandler):
                 user=access.username(self),
                 can_write=await access.allowed(self, "write"),
                 can_act_on_others=await access.may_on_others(self, "write"),
+                can_see_account=await access.may_on_account(self, "read"),
+                can_act_on_account=await access.may_on_account(self, "write"),
                 registry_error=self.manager.registry_error,
                 warnings=self.manager.warnings + self.manager.provider.notices,
                 ended_sessions_visible_for=_finite(self.manager.ended_visible_for),
@@ -112,7 +116,20 @@ class SessionsHandler(QSessionHandler):
     @tornado.web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        sessions = await access.visible(self, self.manager.list(self._ended_within()))
+        sessions = self.manager.list(self._ended_within())
+        origin = self.get_query_argument("origin", "all")
+        if origin not in ("all", *SessionOrigin):
+            raise BadRequest(f"origin must be 'kernel', 'elsewhere' or 'all', not {origin!r}.")
+        if origin != "all":
+            sessions = [s for s in sessions if s.origin == origin]
+        only_idle = self.get_query_argument("idle", None)
+        if only_idle not in (None, "true", "false"):
+            raise BadRequest(f"idle must be 'true' or 'false', not {only_idle!r}.")
+        if only_idle == "true":
+            # The caller's own idle sessions, those they may close: what close-idle closes.
+            sessions = [s for s in await access.closable(self, sessions) if idle(s)]
+        else:
+            sessions = await access.visible(self, sessions)
         self.send(SessionList(sessions=sessions))
 
     def _ended_within(self) -> float:
@@ -155,6 +172,32 @@ class SessionActionHandler(QSessionHandler):
             self.send(await self.manager.close(session_id))
         else:
             self.send(await self.manager.cancel(session_id))
+
+
+class CloseIdleHandler(QSessionHandler):
+    """``POST sessions/close-idle``: close the caller's idle sessions (all, or the listed)."""
+
+    @tornado.web.authenticated
+    @authorized("write")
+    async def post(self) -> None:
+        try:
+            body = CloseIdle.model_validate_json(self.request.body or b"{}")
+        except ValidationError as exc:
+            raise BadRequest(
+                f"Expected {{'session_ids': [...]}} or {{}}: {_first_error(exc)}"
+            ) from None
+        mine = await access.closable(self, self.manager.list())
+        self.send(await self.manager.close_idle(mine, body.session_ids))
+
+
+class UsageHandler(QSessionHandler):
+    """``GET usage``: the account's usage for the period, asked of the service now."""
+
+    @tornado.web.authenticated
+    @authorized("read")
+    async def get(self) -> None:
+        watch: UsageWatch = self.settings["qsession_usage"]
+        self.send(await watch.read())
 
 
 class JobCancelHandler(QSessionHandler):

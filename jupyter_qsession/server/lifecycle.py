@@ -7,6 +7,10 @@ server stop, the sessions of the kernels the server takes down with it. It also 
 kernels of this server inherit (the bridge, the provider's address, and, with
 ``load_magic_in_kernels``, the start-up file that loads the magic before any user cell).
 
+The policies apply to the sessions a kernel of this server registered, only: never to sessions
+found elsewhere on the account (``origin="elsewhere"``), and, at start, never to those another
+lab server sharing the registry registered while it still runs (their ``lab_pid`` is alive).
+
 Shutdowns and restarts arrive as jupyter-server's own ``kernel_actions`` events. A kernel that
 dies and is restarted by its restarter shows up as a ``restart`` event after a ``restart``
 callback; one that dies for good (restart failed) only fires the ``dead`` callback.
@@ -20,10 +24,12 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..emulator.labs import alive
 from ..errors import Conflict, NotFound, ProviderUnavailable
 from ..kernel.autoload import kernel_env as magic_env
-from ..vocabulary import ENDED_WORDS, EndedReason
+from ..vocabulary import ENDED_WORDS, EndedReason, SessionOrigin
 from .manager import SessionManager
+from .models import SessionModel
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +79,15 @@ class KernelLifecycle:
         self.event_logger.add_listener(schema_id=KERNEL_ACTIONS, listener=self._on_kernel_action)
         for kernel_id in self.kernel_manager.list_kernel_ids():
             self._watch(kernel_id)
-        orphans = self.manager.open_sessions(kernel_alive=False)
-        await self._end_sessions_of(
-            {s.kernel_id or "" for s in orphans}, self.on_shutdown, EndedReason.KERNEL_DIED
-        )
+        orphans = [s for s in self.manager.open_sessions(kernel_alive=False) if self._orphaned(s)]
+        await self._end(orphans, self.on_shutdown, EndedReason.KERNEL_DIED)
+
+    def _orphaned(self, session: SessionModel) -> bool:
+        """Its kernel died with a lab server: this one (an earlier run, or a row from before
+        lab_pid was recorded) or one that is not running any more. A live lab server's
+        sessions are that server's business."""
+        pid = session.lab_pid
+        return pid is None or pid == self.manager.pid or not alive(pid)
 
     async def stop(self) -> None:
         """The server is stopping and takes its kernels with it: their sessions get the
@@ -86,9 +97,7 @@ class KernelLifecycle:
         self._started = False
         self.event_logger.remove_listener(listener=self._on_kernel_action)
         running = self.manager.open_sessions(kernel_alive=True)
-        await self._end_sessions_of(
-            {s.kernel_id or "" for s in running}, self.on_shutdown, EndedReason.KERNEL_SHUTDOWN
-        )
+        await self._end(running, self.on_shutdown, EndedReason.KERNEL_SHUTDOWN)
         for name, value in self._replaced_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -146,28 +155,33 @@ class KernelLifecycle:
         self, kernel_ids: Iterable[str], policy: str, reason: EndedReason
     ) -> None:
         """Apply ``policy`` (close | cancel | keep) to the open sessions of ``kernel_ids``."""
+        if self.manager.registry_error is not None:
+            return  # no session could be registered
+        sessions = [s for k in kernel_ids for s in self.manager.of_kernel(k)]
+        await self._end(sessions, policy, reason)
+
+    async def _end(self, sessions: list[SessionModel], policy: str, reason: EndedReason) -> None:
+        """Apply ``policy`` to ``sessions``: kernels' sessions only, whatever the caller
+        passed (one found elsewhere was not opened by a kernel of this server)."""
         if policy == "keep" or self.manager.registry_error is not None:
             return  # kept, or no session could be registered
-        for kernel_id in kernel_ids:
-            for session in self.manager.of_kernel(kernel_id):
-                if session.state == "closed":
-                    continue
-                if policy == "close" and not session.accepting_jobs:
-                    continue  # already closing: its queued jobs still run
-                log.info(
-                    "jupyter_qsession: %s session %s of kernel %s (policy %s: %s)",
-                    "cancelling" if policy == "cancel" else "closing",
-                    session.id,
-                    kernel_id,
-                    policy,
-                    ENDED_WORDS[reason],
-                )
-                try:
-                    if policy == "cancel":
-                        await self.manager.cancel(session.id, reason)
-                    else:
-                        await self.manager.close(session.id, reason)
-                except (Conflict, NotFound, ProviderUnavailable) as exc:
-                    log.warning(
-                        "jupyter_qsession: cannot %s session %s: %s", policy, session.id, exc
-                    )
+        for session in sessions:
+            if session.origin != SessionOrigin.KERNEL or session.state == "closed":
+                continue
+            if policy == "close" and not session.accepting_jobs:
+                continue  # already closing: its queued jobs still run
+            log.info(
+                "jupyter_qsession: %s session %s of kernel %s (policy %s: %s)",
+                "cancelling" if policy == "cancel" else "closing",
+                session.id,
+                session.kernel_id,
+                policy,
+                ENDED_WORDS[reason],
+            )
+            try:
+                if policy == "cancel":
+                    await self.manager.cancel(session.id, reason)
+                else:
+                    await self.manager.close(session.id, reason)
+            except (Conflict, NotFound, ProviderUnavailable) as exc:
+                log.warning("jupyter_qsession: cannot %s session %s: %s", policy, session.id, exc)

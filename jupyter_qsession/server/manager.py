@@ -6,6 +6,12 @@ it is given — serialized once, that text going to the registry and to the brow
 never reads a pushed change back. Handlers, the kernel bridge and the kernel lifecycle call
 the manager's commands; they never touch the registry.
 
+Besides the sessions its kernels register (``origin="kernel"``), the manager holds the account's
+other open sessions the provider pushes (``origin="elsewhere"``: a script's, another server's,
+found by discovery or on the emulator's feed). It adopts those only while they are open (the
+account's history is not imported) and follows them as its own; a kernel that registers one
+makes it that kernel's. Kernel policies never touch them (:mod:`.lifecycle`).
+
 A registry that cannot be used stops nothing silently: the manager still starts (so kernels
 get the bridge and the provider), keeps the reason in ``registry_error`` and refuses every
 query and command with it (:class:`RegistryUnavailable`, 503).
@@ -16,14 +22,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import time
 from collections.abc import Callable
 
 from ..errors import Conflict, NotFound, ProviderUnavailable, RegistryUnavailable
 from ..timing import epoch, to_iso
-from ..vocabulary import ENDED_WORDS, FINAL_JOB_STATUSES, EndedReason, JobStatus, SessionState
+from ..vocabulary import (
+    ENDED_WORDS,
+    FINAL_JOB_STATUSES,
+    EndedReason,
+    JobStatus,
+    SessionOrigin,
+    SessionState,
+    is_idle,
+)
 from .access import unknown_job, unknown_session
-from .models import ServiceSession, SessionModel
+from .models import CloseIdleResult, ServiceSession, SessionModel, Skipped
 from .providers import Provider
 from .registry import SessionRegistry, SetAsideRow
 
@@ -62,8 +77,10 @@ class SessionManager:
         self.listeners: list[SessionListener] = []
         # Why the manager itself ended a session (kernel policy), until the provider says closed.
         self._ending: dict[str, str] = {}
-        # Set once the registry is loaded and reattached; requests wait for it.
+        # Set by the app once the registry is loaded and reattached and the kernel policies
+        # ran on the sessions that outlived their kernel; requests wait for it.
         self.started = asyncio.Event()
+        self.pid = os.getpid()  # recorded as lab_pid of what this server's kernels register
 
     def _now(self) -> str:
         return to_iso(self.clock()) or ""
@@ -71,16 +88,19 @@ class SessionManager:
     # ----------------------------------------------------------------- lifecycle
     async def start(self) -> None:
         """Connect the provider, then reattach to the registry's sessions that are still open:
-        read each once (the service went on while this server was away), then follow them."""
-        try:
-            await self.provider.start(self._on_provider_change)
-            self._load()
-            opened = [s.id for s in self.sessions.values() if s.state != CLOSED]
-            for session_id in opened:
-                await self._reread(session_id)
-            self.provider.follow(s for s in opened if self.sessions[s].state != CLOSED)
-        finally:
-            self.started.set()
+        read each once (the service went on while this server was away), then follow them;
+        then let the provider look for the account's other open sessions. Whoever starts the
+        manager sets ``started`` once it is done with its own start-up (the app: after the
+        kernel policies ran on the sessions that outlived their kernel)."""
+        await self.provider.start(self._on_provider_change)
+        self._load()
+        opened = [s.id for s in self.sessions.values() if s.state != CLOSED]
+        for session_id in opened:
+            await self._reread(session_id)
+        self.provider.hold(self.sessions)
+        self.provider.follow(s for s in opened if self.sessions[s].state != CLOSED)
+        if self.registry_error is None:
+            self.provider.start_discovery(self._on_provider_change)
 
     def _load(self) -> None:
         try:
@@ -114,17 +134,26 @@ class SessionManager:
         if self.registry_error is not None:
             raise RegistryUnavailable(self.registry_error)
 
+    async def discover(self) -> None:
+        """One look for the account's open sessions now, as each ``refresh_interval`` does;
+        what it finds is adopted before this returns."""
+        await self.provider.discover_now(self._on_provider_change)
+
     async def stop(self) -> None:
+        await self.provider.stop_discovery()
         await self.provider.stop()
         self.registry.close()
 
     def open_sessions(self, *, kernel_alive: bool) -> list[SessionModel]:
-        """Open sessions whose kernel runs (or, ``kernel_alive=False``, that outlived their
-        kernel, e.g. across a server restart)."""
+        """Open sessions a kernel registered whose kernel runs on this server (or,
+        ``kernel_alive=False``, that outlived their kernel, e.g. across a server restart).
+        Sessions found elsewhere are never among them."""
         return [
             s
             for s in self.sessions.values()
-            if s.state != CLOSED and self._kernel_is_alive(s.kernel_id) == kernel_alive
+            if s.state != CLOSED
+            and s.origin == SessionOrigin.KERNEL
+            and self._kernel_is_alive(s.kernel_id) == kernel_alive
         ]
 
     def _kernel_is_alive(self, kernel_id: str | None) -> bool:
@@ -186,6 +215,8 @@ class SessionManager:
         is gone); idempotent for the same kernel."""
         self.require_registry()
         known = self.sessions.get(session_id)
+        if known is not None and known.origin == SessionOrigin.ELSEWHERE:
+            return self._adopt_by_kernel(known, kernel_id, owner, notebook)
         if known is not None:
             if known.kernel_id != kernel_id:
                 raise Conflict(f"Session {session_id} is registered under another kernel.")
@@ -203,18 +234,64 @@ class SessionManager:
             owner=owner,
             provider=self.provider.name,
             registered_at=self._now(),
+            lab_pid=self.pid,
             **dict(service),
         )
         self._store(session)
         self.provider.follow([session_id])
-        log.info(
-            "jupyter_qsession: registered session %s on %s, opened by kernel %s (%s)",
-            session_id,
-            session.backend,
-            kernel_id,
-            f"notebook {notebook}" if notebook else "no notebook",
-        )
+        _log_registered(session)
         return session
+
+    def _adopt_by_kernel(
+        self, found: SessionModel, kernel_id: str, owner: str, notebook: str | None
+    ) -> SessionModel:
+        """A session found elsewhere turns out to be this kernel's (its own client opened it,
+        and the feed or discovery was first): from now on it is the kernel's, policies
+        included. When it was first found stays its ``registered_at``."""
+        if found.state == CLOSED:
+            raise Conflict(f"Session {found.id} has already ended; open a new one.")
+        session = self._store(
+            found.model_copy(
+                update={
+                    "origin": SessionOrigin.KERNEL.value,
+                    "kernel_id": kernel_id,
+                    "notebook": notebook,
+                    "owner": owner,
+                    "lab_pid": self.pid,
+                }
+            )
+        )
+        _log_registered(session, found_first=True)
+        return session
+
+    async def close_idle(
+        self, mine: list[SessionModel], asked: list[str] | None
+    ) -> CloseIdleResult:
+        """Close the idle ones (``vocabulary.is_idle``) of ``mine`` — the sessions the caller
+        may close, whatever their state — or, with ``asked``, of those ids only. Each is read
+        from the service again first: one that got a job since (or ended) is left open and
+        ``skipped`` with the reason; an asked id not in ``mine`` is skipped with the words an
+        unknown id gets (a refusal never tells whether someone else's session exists)."""
+        self.require_registry()
+        by_id = {s.id: s for s in mine}
+        if asked is None:
+            asked = [s.id for s in mine if idle(s)]
+        closed: list[SessionModel] = []
+        skipped: list[Skipped] = []
+        for session_id in dict.fromkeys(asked):
+            if session_id not in by_id:
+                skipped.append(Skipped(id=session_id, reason=unknown_session(session_id).message))
+                continue
+            await self._reread(session_id)
+            session = self.sessions[session_id]
+            if not idle(session):
+                skipped.append(Skipped(id=session_id, reason=not_idle_reason(session)))
+                continue
+            try:
+                closed.append(await self.close(session_id))
+            except (Conflict, NotFound, ProviderUnavailable) as exc:
+                skipped.append(Skipped(id=session_id, reason=str(exc)))
+        return CloseIdleResult(closed=closed, skipped=skipped)
 
     async def close(self, session_id: str, reason: str = EndedReason.CLOSED) -> SessionModel:
         session = self._live(session_id)
@@ -249,14 +326,48 @@ class SessionManager:
     # ----------------------------------------------------------------- provider side
     def _on_provider_change(self, changed: dict[str, ServiceSession | None]) -> None:
         """Store what the provider pushed (``None``: the service no longer knows the session);
-        sessions this server did not register are not its business."""
+        an open session it does not hold yet is adopted as found elsewhere."""
         for session_id, service in changed.items():
-            if session_id not in self.sessions:
-                continue
             try:
-                self._apply(session_id, service)
+                if session_id in self.sessions:
+                    self._apply(session_id, service)
+                elif service is not None and service.state != CLOSED:
+                    self._adopt_found(session_id, service)
             except RegistryUnavailable:
                 pass  # logged once, and told to every caller from now on
+
+    def _adopt_found(self, session_id: str, service: ServiceSession) -> None:
+        """A session of the account this server does not hold: another lab server's kernel's
+        if the shared registry has its row (kept as that server wrote it), else one found
+        elsewhere, owned by the account's user on this lab."""
+        self.require_registry()
+        try:
+            written = self.registry.find(session_id)
+        except RegistryUnavailable as fault:
+            self._registry_failed(fault)
+            raise
+        if written is not None:
+            self.sessions[session_id] = written
+            self._json[session_id] = written.model_dump_json()
+            self._apply(session_id, service)
+        else:
+            self._store(
+                SessionModel(
+                    id=session_id,
+                    kernel_id=None,
+                    owner=self.provider.kernel_user,
+                    provider=self.provider.name,
+                    registered_at=self._now(),
+                    origin=SessionOrigin.ELSEWHERE,
+                    **dict(service),
+                )
+            )
+            log.info(
+                "jupyter_qsession: found session %s on %s elsewhere on the account",
+                session_id,
+                service.backend,
+            )
+        self.provider.follow([session_id])
 
     async def _reread(self, session_id: str) -> None:
         try:
@@ -337,6 +448,30 @@ class SessionManager:
         for listener in list(self.listeners):
             listener(session, text)
         return session
+
+
+def _log_registered(session: SessionModel, found_first: bool = False) -> None:
+    log.info(
+        "jupyter_qsession: registered session %s on %s, opened by kernel %s (%s)%s",
+        session.id,
+        session.backend,
+        session.kernel_id,
+        f"notebook {session.notebook}" if session.notebook else "no notebook",
+        "; it was found on the account first" if found_first else "",
+    )
+
+
+def idle(session: SessionModel) -> bool:
+    return is_idle(session.state, session.accepting_jobs, (job.status for job in session.jobs))
+
+
+def not_idle_reason(session: SessionModel) -> str:
+    """Why close-idle left ``session`` open, in words."""
+    if session.state == CLOSED:
+        return "It has already ended."
+    if not session.accepting_jobs:
+        return "It is already closing: its queued jobs will finish."
+    return "It is not idle any more: a job is queued or running."
 
 
 def aged_out_at(session: SessionModel, visible_for: float) -> float:

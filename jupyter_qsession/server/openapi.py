@@ -96,10 +96,47 @@ PATHS: dict[str, dict[str, Any]] = {
                     "description": "Ended sessions that ended within this many seconds.",
                     "schema": {"type": "number", "minimum": 0},
                 },
+                {
+                    "name": "origin",
+                    "in": "query",
+                    "required": False,
+                    "description": "'kernel': registered by this server's kernels; 'elsewhere': "
+                    "found on the account (needs read on qsession:account); 'all' (default).",
+                    "schema": {"type": "string", "enum": ["kernel", "elsewhere", "all"]},
+                },
+                {
+                    "name": "idle",
+                    "in": "query",
+                    "required": False,
+                    "description": "'true': only the caller's own idle sessions (open, taking "
+                    "jobs, none queued or running) they may close: what close-idle closes.",
+                    "schema": {"type": "string", "enum": ["true", "false"]},
+                },
             ],
             "responses": {
                 "200": _json("SessionList", "Sessions"),
                 **_errors(400, 401, 403, 503),
+            },
+        }
+    },
+    "/qsession/api/sessions/close-idle": {
+        "post": {
+            "summary": "Close the caller's idle sessions (all of them, or those listed): each is "
+            "read again first, and one that is not idle any more, not the caller's or unknown "
+            "is left open and listed in skipped with the reason",
+            "requestBody": {"content": {"application/json": {"schema": _ref("CloseIdle")}}},
+            "responses": {
+                "200": _json("CloseIdleResult", "What was closed and what was left open"),
+                **_errors(400, 401, 403, 503),
+            },
+        }
+    },
+    "/qsession/api/usage": {
+        "get": {
+            "summary": "The account's QPU usage for the period, asked of the service now",
+            "responses": {
+                "200": _json("AccountUsage", "Usage as the service reports it"),
+                **_errors(401, 403, 424),
             },
         }
     },

@@ -102,6 +102,25 @@ class SessionRegistry:
         kept = self._db.execute("SELECT id, error, set_aside_at FROM set_aside ORDER BY rowid")
         return Loaded(sessions, [SetAsideRow(*row) for row in kept])
 
+    def find(self, session_id: str) -> SessionModel | None:
+        """The row of ``session_id`` as it is in the file now (another lab server sharing the
+        registry may have written it since :meth:`load`), or None; a row that does not parse
+        counts as none (the next load sets it aside)."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute(
+                "SELECT model FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise RegistryUnavailable.at(self.path, f"cannot be read ({exc})") from None
+        if row is None:
+            return None
+        try:
+            return SessionModel.model_validate_json(row[0])
+        except (ValueError, TypeError):
+            return None
+
     def save(self, session: SessionModel, model_json: str) -> None:
         """Write ``session``; ``model_json`` is its serialization (made once per change by the
         manager, which sends the same text to the browsers)."""

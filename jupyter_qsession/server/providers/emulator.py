@@ -5,6 +5,12 @@ client: no thread, no qiskit in the lab server), with the operator key. Changes 
 the emulator's long-poll feed as the changed sessions themselves (``emulator/feed.py``) and are
 pushed on as they are: no read-back. The feed also tells a restarted emulator apart (its
 ``epoch``); then every session the manager follows is read and pushed again.
+
+The operator's feed shows every user's sessions: the provider keeps those of its account (the
+``kernel_user``, whose key the kernels get) and those the manager holds. Sessions that were
+open before this lab server started never come on the feed; discovery finds them (at start and
+every ``refresh_interval``): :class:`~jupyter_qsession.discovery.SessionFinder` over the jobs the
+ACCOUNT's key lists (``GET /api/v1/jobs``: only its own jobs), then each found id read.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,10 +28,12 @@ from jupyter_core.paths import jupyter_data_dir
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from traitlets import Enum, Unicode, default
 
+from ...discovery import SessionFinder
 from ...emulator.settings import QSessionEmulator
 from ...errors import Conflict, NotFound, ProviderUnavailable
+from ...timing import to_iso
 from ...wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
-from ..models import ServiceSession
+from ..models import AccountUsage, ServiceSession
 from .base import ChangeListener, Provider
 from .process import EmulatorProcess, EmulatorUnavailable
 
@@ -64,7 +74,12 @@ class EmulatorProvider(Provider):
         self.process = EmulatorProcess(self.emulator_dir, self.emulator_options())
         self._http = AsyncHTTPClient()
         self._bearer: str | None = None
+        self._account_bearer: str | None = None
         self._kernel_key = ""
+        # The emulator's manual clock (tests) starts ahead of the wall clock, so the first
+        # look's look-back from this machine's time reaches back far enough either way.
+        self.finder = SessionFinder(self._list_jobs)
+        self.wall: Callable[[], float] = time.time  # when usage was read (read_at)
         self._on_change: ChangeListener | None = None
         self._feed: asyncio.Task | None = None
         self._epoch, self._seq = "", -1  # the feed position reached
@@ -121,6 +136,43 @@ class EmulatorProvider(Provider):
         await self._call("POST", f"{API}/jobs/{job_id}/cancel")
         return await self.read(session_id)
 
+    # ----------------------------------------------------------------- the account
+    async def discover(self) -> dict[str, ServiceSession]:
+        """The account's sessions that may be open and are not held, read whole."""
+        return await self.read_found(await self.finder.find(set(self.held)))
+
+    async def _list_jobs(self, **filters: Any) -> list[dict[str, Any]]:
+        """``service.jobs(**filters)`` as the account's client would list them (its own jobs
+        only), over REST: ``pending``, ``created_after`` (ISO), ``limit``, ``skip``."""
+        query: dict[str, Any] = {"exclude_params": "true"}
+        for name, value in filters.items():
+            if value is None:
+                continue
+            key = "offset" if name == "skip" else name
+            query[key] = str(value).lower() if isinstance(value, bool) else value
+        reply = await self._call("GET", f"{API}/jobs?{urlencode(query)}", account=True)
+        return reply["jobs"]
+
+    async def usage(self) -> AccountUsage:
+        """``GET /api/v1/instances/usage`` with the account's key, as ``service.usage()``."""
+        reply = await self._call("GET", f"{API}/instances/usage", account=True)
+        used = float(reply.get("usage_consumed_seconds") or 0.0)
+        limit = reply.get("usage_allocation_seconds", reply.get("usage_limit_seconds"))
+        remaining = reply.get("usage_remaining_seconds")
+        if remaining is None and limit is not None:
+            remaining = max(0.0, float(limit) - used)
+        return AccountUsage(
+            used_seconds=used,
+            limit_seconds=limit,
+            remaining_seconds=remaining,
+            limit_reached=bool(reply.get("usage_limit_reached", False)),
+            period_start=reply.get("usage_period_start") or reply.get("period_start"),
+            period_end=reply.get("usage_period_end") or reply.get("period_end"),
+            plan=reply.get("plan_id"),
+            instance=reply.get("instance_id"),
+            read_at=to_iso(self.wall()) or "",
+        )
+
     async def advance_clock(self, seconds: float) -> None:
         """A manual-clock emulator (tests): move its time, one event at a time."""
         await self._call("POST", f"{API}/qsession/clock", {"advance": seconds})
@@ -146,7 +198,7 @@ class EmulatorProvider(Provider):
                 await asyncio.sleep(1.0)
                 await self._revive()
                 continue
-            changed = {view["id"]: _session(view) for view in feed["sessions"]}
+            changed = {view["id"]: _session(view) for view in feed["sessions"] if self._ours(view)}
             if feed.get("reset") and after != -1:
                 # A new emulator run: what it says now of every session followed.
                 for session_id in self.followed - set(changed):
@@ -173,30 +225,50 @@ class EmulatorProvider(Provider):
         self._bearer = None
         self.process.notices.append("The emulator process was gone; it was started again.")
 
+    def _ours(self, view: dict[str, Any]) -> bool:
+        """A session of this lab's account (the kernel user's), or one the manager holds."""
+        return view["id"] in self.held or view.get("user_id") in (None, self.kernel_user)
+
     # ----------------------------------------------------------------- HTTP
     def _forget_token(self) -> None:
         self._bearer = None
+        self._account_bearer = None
 
     async def _user_key(self, user: str) -> str:
         reply = await self._call("POST", f"{API}/qsession/users/{user}/key", {})
         return reply["api_key"]
 
-    async def _token(self) -> str:
-        if self._bearer is None:
-            body = urlencode({"grant_type": GRANT, "apikey": self.process.operator_key})
+    async def _token(self, account: bool = False) -> str:
+        """A bearer token for the operator's key, or (``account``) for the account's."""
+        bearer = self._account_bearer if account else self._bearer
+        if bearer is None:
+            key = self._kernel_key if account else self.process.operator_key
+            body = urlencode({"grant_type": GRANT, "apikey": key})
             reply = await self._send("POST", "/identity/token", body, {}, 10.0, form=True)
-            self._bearer = reply["access_token"]
-        return self._bearer
+            bearer = reply["access_token"]
+            if account:
+                self._account_bearer = bearer
+            else:
+                self._bearer = bearer
+        return bearer
 
     async def _call(
-        self, method: str, path: str, body: Any = None, *, timeout: float = 30.0
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        timeout: float = 30.0,
+        account: bool = False,
     ) -> Any:
+        """One request with the operator's key, or with the account's (``account``: what the
+        account's own client would see)."""
         for attempt in (1, 2):
-            headers = {"Authorization": f"Bearer {await self._token()}"}
+            headers = {"Authorization": f"Bearer {await self._token(account)}"}
             try:
                 return await self._send(method, path, body, headers, timeout)
             except _Expired:
-                self._bearer = None
+                self._forget_token()
                 if attempt == 2:
                     raise ProviderUnavailable(
                         "The emulator refused the lab server's key."
@@ -248,7 +320,9 @@ class EmulatorProvider(Provider):
 
 def _session(view: dict[str, Any]) -> ServiceSession:
     """The emulator's session view (``emulator/views.py``) as the model it was made for."""
-    return ServiceSession.model_validate({k: v for k, v in view.items() if k != "id"})
+    return ServiceSession.model_validate(
+        {k: v for k, v in view.items() if k not in ("id", "user_id")}
+    )
 
 
 class _Expired(Exception):
