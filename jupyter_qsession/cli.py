@@ -1,4 +1,5 @@
-"""``jupyter qsession …``: command-line entry points of jupyter-qsession."""
+"""``jupyter qsession …``: command-line entry points of jupyter-qsession: the emulator, and the
+account's sessions (``list``, ``close``, ``cancel``: :mod:`jupyter_qsession.commands`)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,14 @@ def _emulator_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jupyter qsession", description=__doc__)
+    from .commands.sessions import EXIT_STATUS
+
+    parser = argparse.ArgumentParser(
+        prog="jupyter qsession",
+        description="The Qiskit Runtime emulator, and the account's sessions from a terminal.",
+        epilog=f"list, close and cancel: {EXIT_STATUS}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     emu = commands.add_parser(
         "emulator",
@@ -76,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="manual: time moves only through POST /api/v1/qsession/clock (tests)",
     )
     _emulator_options(emu)
+    from .commands.sessions import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -139,12 +150,18 @@ async def _exit_when_orphaned(leases: Path, stop: asyncio.Event, grace: float) -
             stop.set()
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
+    """The exit status: ``emulator`` 0 once stopped; the session commands as their ``--help``
+    says (0 done, 1 unreachable or refused, 2 usage, 3 nothing done to what was named)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "emulator":
         run_emulator(parser, args)
+        return 0
+    from .commands.sessions import run
+
+    return run(args)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,171 @@
+"""Straight against the Qiskit Runtime service, when no lab server is running: the emulator
+(``$QSESSION_EMULATOR_URL``/``$QSESSION_EMULATOR_TOKEN``, or the one a lab left running in its
+emulator dir) or the saved IBM Quantum account (``QiskitRuntimeService()``).
+
+Only the unmodified client's public API: sessions are found by
+:func:`jupyter_qsession.discovery.find_open_sessions`, their jobs listed with
+``service.jobs(session_id=…)``, and they are ended with ``Session.from_id(…).close()`` /
+``.cancel()`` (``Batch.from_id`` for a batch). Sessions come out in the lab's model's shape
+(:func:`~jupyter_qsession.commands.table.from_details`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from ..emulator.labs import alive
+from ..errors import Conflict, NotFound, ProviderUnavailable, QSessionError
+from ..kernel.client_calls import call, parallel
+from ..kernel.runtime_service import connect
+from ..vocabulary import SessionState, is_idle
+from ..wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
+from .table import from_details
+
+JOBS_SHOWN = 100  # a session's newest jobs counted in its row (as %qsession list does)
+GRANT = "urn:ibm:params:oauth:grant-type:apikey"
+
+
+def default_emulator_dir() -> Path:
+    """Where a lab server's emulator keeps its files (c.EmulatorProvider.emulator_dir's default)."""
+    from jupyter_core.paths import jupyter_data_dir
+
+    return Path(jupyter_data_dir()) / "qsession"
+
+
+class DirectService:
+    """The account's sessions on one service, read and ended through the client."""
+
+    def __init__(self, service: Any, where: str) -> None:
+        self.service = service
+        self.where = where  # what messages call it
+
+    @classmethod
+    def connect(cls, emulator_dir: Path | None = None) -> DirectService:
+        """The emulator named by the environment, else the live emulator of ``emulator_dir``
+        (as the OS user, a lab server's default owner), else the saved IBM Quantum account."""
+        url, token = os.environ.get(EMULATOR_URL_ENV), os.environ.get(EMULATOR_TOKEN_ENV)
+        if not (url and token):
+            url, token = _running_emulator(emulator_dir or default_emulator_dir())
+            if url and token:  # what a lab's kernel is given, so the kernel's connect() fits
+                os.environ.update({EMULATOR_URL_ENV: url, EMULATOR_TOKEN_ENV: token})
+        try:
+            service = connect()
+        except ProviderUnavailable:
+            raise
+        except QSessionError:
+            raise ProviderUnavailable(
+                "No lab server with jupyter-qsession is running, no emulator was found and "
+                "no usable IBM Quantum account is saved. Start `jupyter lab`, "
+                f"set ${EMULATOR_URL_ENV}/${EMULATOR_TOKEN_ENV}, or save an account with "
+                "QiskitRuntimeService.save_account()."
+            ) from None
+        return cls(service, f"the emulator at {url}" if url and token else "IBM Quantum")
+
+    # ----------------------------------------------------------------- reading
+    def sessions(self) -> list[dict[str, Any]]:
+        """The account's open sessions, each with its newest jobs."""
+        from ..discovery import find_open_sessions
+
+        return [self._with_jobs(details) for details in call(find_open_sessions, self.service)]
+
+    def idle(self) -> list[dict[str, Any]]:
+        """The open sessions that hold the QPU for nothing (``vocabulary.is_idle``)."""
+        return [session for session in self.sessions() if _idle(session)]
+
+    def read(self, session_id: str) -> dict[str, Any]:
+        from ..discovery import session_details
+
+        details = call(session_details, self.service, session_id)
+        if details is None:
+            raise NotFound(f"No session {session_id} on {self.where}.")
+        return self._with_jobs(details)
+
+    def _with_jobs(self, details: dict[str, Any]) -> dict[str, Any]:
+        jobs = call(self.service.jobs, session_id=details["id"], limit=JOBS_SHOWN)
+        statuses = parallel(*[job.status for job in jobs])
+        listed = [
+            {"id": job.job_id(), "status": str(status), "primitive": job.primitive_id}
+            for job, status in zip(jobs, statuses, strict=True)
+        ]
+        return from_details({**details, "jobs": listed})
+
+    # ----------------------------------------------------------------- ending
+    def end(self, session_id: str, how: str) -> dict[str, Any]:
+        """``close`` (queued jobs still run) or ``cancel`` (queued jobs cancelled) a session;
+        :class:`~jupyter_qsession.errors.Conflict` if it has already ended or is closing."""
+        session = self.read(session_id)
+        if session["state"] == SessionState.CLOSED:
+            raise Conflict(f"Session {session_id} has already ended.")
+        if how == "close" and not session["accepting_jobs"]:
+            raise Conflict(f"Session {session_id} is already closing: its queued jobs will finish.")
+        handle = self._handle(session_id, session["mode"])
+        call(handle.close if how == "close" else handle.cancel)
+        return self.read(session_id)
+
+    def close_idle(self, session_ids: list[str]) -> dict[str, Any]:
+        """Close those of ``session_ids`` still idle when read again: ``{"closed", "skipped"}``
+        as the lab's ``POST sessions/close-idle`` answers."""
+        closed, skipped = [], []
+        for session_id in session_ids:
+            try:
+                session = self.read(session_id)
+                if not _idle(session):
+                    skipped.append({"id": session_id, "reason": _not_idle(session)})
+                    continue
+                closed.append(self.end(session_id, "close"))
+            except QSessionError as error:
+                skipped.append({"id": session_id, "reason": error.message})
+        return {"closed": closed, "skipped": skipped}
+
+    def _handle(self, session_id: str, mode: str) -> Any:
+        from qiskit_ibm_runtime import Batch, Session
+
+        kind = Batch if mode == "batch" else Session
+        return call(kind.from_id, session_id, self.service)
+
+
+def _idle(session: dict[str, Any]) -> bool:
+    statuses = [job["status"] for job in session["jobs"]]
+    return is_idle(session["state"], session["accepting_jobs"], statuses)
+
+
+def _not_idle(session: dict[str, Any]) -> str:
+    if session["state"] == SessionState.CLOSED:
+        return "it has ended"
+    if not session["accepting_jobs"]:
+        return "it is closing already"
+    return "a job of it is queued or running"
+
+
+def _running_emulator(emulator_dir: Path) -> tuple[str | None, str | None]:
+    """The URL of the live emulator a lab server started in ``emulator_dir`` and the OS user's
+    key on it (asked with the lab's operator key); (None, None) when there is none."""
+    try:
+        info = json.loads((emulator_dir / "emulator.json").read_text(encoding="utf-8"))
+        url, pid = str(info["url"]), int(info["pid"])
+        operator = (emulator_dir / "operator.key").read_text(encoding="ascii").strip()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, None
+    if not alive(pid):
+        return None, None
+    form = urllib.parse.urlencode({"grant_type": GRANT, "apikey": operator}).encode()
+    bearer = _post(f"{url}/identity/token", form, {})["access_token"]
+    user = urllib.parse.quote(getpass.getuser())
+    headers = {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"}
+    key = _post(f"{url}/api/v1/qsession/users/{user}/key", b"{}", headers)["api_key"]
+    return url, key
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+    except (OSError, ValueError) as exc:
+        raise ProviderUnavailable(f"The emulator at {url} did not answer: {exc}") from None
