@@ -154,20 +154,22 @@ class EmulatorProvider(Provider):
         return reply["jobs"]
 
     async def usage(self) -> AccountUsage:
-        """``GET /api/v1/instances/usage`` with the account's key, as ``service.usage()``."""
+        """``GET /api/v1/instances/usage`` with the account's key, read as the client's
+        ``service.usage()`` reads it (remaining = allocation - consumed, where there is one)."""
         reply = await self._call("GET", f"{API}/instances/usage", account=True)
         used = float(reply.get("usage_consumed_seconds") or 0.0)
         limit = reply.get("usage_allocation_seconds", reply.get("usage_limit_seconds"))
         remaining = reply.get("usage_remaining_seconds")
         if remaining is None and limit is not None:
             remaining = max(0.0, float(limit) - used)
+        period = reply.get("usage_period") or {}
         return AccountUsage(
             used_seconds=used,
             limit_seconds=limit,
             remaining_seconds=remaining,
             limit_reached=bool(reply.get("usage_limit_reached", False)),
-            period_start=reply.get("usage_period_start") or reply.get("period_start"),
-            period_end=reply.get("usage_period_end") or reply.get("period_end"),
+            period_start=period.get("start_time"),
+            period_end=period.get("end_time"),
             plan=reply.get("plan_id"),
             instance=reply.get("instance_id"),
             read_at=to_iso(self.wall()) or "",
