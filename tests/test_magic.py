@@ -197,6 +197,24 @@ async def test_line_magics(lab, kernel):
     assert "Usage: %qsession" in text and "Traceback" not in text
 
 
+async def test_list_all_adds_the_accounts_other_open_sessions(lab, kernel):
+    mine, _ = await sample(lab, kernel, "--backend fake_manila")
+    theirs = await lab.open_session()  # e.g. a script's, with a job of its own
+    await lab.submit(theirs)
+    status, text = await lab.execute(kernel, "%qsession list --all")
+    assert status == "ok", text
+    header, *rows = listing(text)
+    assert header == ["session", "backend", "mode", "state", "origin", "TTL left", "jobs"]
+    by_id = {row[0]: row for row in rows}
+    assert by_id[mine][1:5] == ["fake_manila", "session", "active", "this kernel"]
+    assert by_id[mine][6] == "1 executor DONE"
+    assert by_id[theirs.session_id][4] == "elsewhere"
+    assert by_id[theirs.session_id][6] in ("1 sampler QUEUED", "1 sampler RUNNING",
+                                           "1 sampler DONE")  # fmt: skip
+    status, text = await lab.execute(kernel, "%qsession list")  # as before: this kernel's
+    assert [row[0] for row in listing(text)[1:]] == [mine]
+
+
 async def test_use_attaches_to_a_session_opened_elsewhere(lab, kernel):
     other = await lab.start_kernel()
     status, text = await lab.execute(other, SETUP + BELL)

@@ -9,7 +9,7 @@ the kernel imports this for ``%qsession list --all``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from ..kernel.durations import format_duration
@@ -75,9 +75,9 @@ def from_details(details: dict[str, Any], origin: str = SessionOrigin.ELSEWHERE)
     }
 
 
-def row(session: dict[str, Any], now: float, *, kernel_id: str | None = None) -> list[str]:
-    """The cells of one session's row; ``kernel_id``: the listing kernel, whose own sessions
-    read ``this kernel``."""
+def row(session: dict[str, Any], now: float, *, ours: Collection[str] = ()) -> list[str]:
+    """The cells of one session's row; ``ours``: the ids of the listing kernel's sessions,
+    whose origin reads ``this kernel``."""
     if session["state"] == SessionState.CLOSED:
         reason = session.get("ended_reason") or "closed"
         state = f"ended: {ENDED_WORDS.get(reason, reason)}"
@@ -91,16 +91,14 @@ def row(session: dict[str, Any], now: float, *, kernel_id: str | None = None) ->
         session.get("backend") or "?",
         MODE_WORDS.get(mode, mode),  # type: ignore[call-overload]  # a Word is its str
         state,
-        origin_word(session, kernel_id),
+        THIS_KERNEL if session["id"] in ours else origin_word(session),
         ttl_left(session, now),
         counts or "no jobs",
     ]
 
 
-def origin_word(session: dict[str, Any], kernel_id: str | None = None) -> str:
-    """``this kernel``, the notebook (or kernel) of the lab that opened it, or ``elsewhere``."""
-    if kernel_id is not None and session.get("kernel_id") == kernel_id:
-        return THIS_KERNEL
+def origin_word(session: dict[str, Any]) -> str:
+    """The notebook (or kernel) of the lab that opened it, or ``elsewhere``."""
     if session.get("origin", SessionOrigin.KERNEL) == SessionOrigin.ELSEWHERE:
         return str(SessionOrigin.ELSEWHERE.value)
     kernel = session.get("kernel_id")
@@ -116,9 +114,9 @@ def ttl_left(session: dict[str, Any], now: float) -> str:
     return NOT_STARTED if left is None else format_duration(left)
 
 
-def render(sessions: Iterable[dict[str, Any]], now: float, *, kernel_id: str | None = None) -> str:
+def render(sessions: Iterable[dict[str, Any]], now: float, *, ours: Collection[str] = ()) -> str:
     """The header and one aligned row per session (the last column is not padded)."""
-    rows = [list(COLUMNS)] + [row(session, now, kernel_id=kernel_id) for session in sessions]
+    rows = [list(COLUMNS)] + [row(session, now, ours=ours) for session in sessions]
     widths = [max(len(cells[column]) for cells in rows) for column in range(len(COLUMNS) - 1)]
     lines = []
     for cells in rows:

@@ -7,7 +7,9 @@ created in the cell without a mode run in the session: the client-side ``Sampler
 ``Estimator`` (``qiskit_ibm_runtime.executor_sampler``/``executor_estimator``) and ``Executor``
 as well as the deprecated ``SamplerV2`` and ``EstimatorV2``.
 
-``%qsession [status|list|close|cancel|use ID]`` inspects or ends it.
+``%qsession [status|list|close|cancel|use ID]`` inspects or ends it; ``%qsession list --all``
+also lists the account's other open sessions (``kernel/account_listing.py``). A ``Session``
+the user opens without the magic is registered under the kernel too (``kernel/attribution.py``).
 
 Loading the extension imports none of qiskit, its Runtime client or the emulator: the client
 is imported by the first cell that needs the service. A refusal is shown as its one-line
@@ -26,13 +28,14 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..errors import BadRequest, QSessionError
 from ..vocabulary import ENDED_WORDS, MODE_WORDS, SessionState, state_word
+from . import attribution
 from .bridge import BridgeClient
 from .client_calls import call, parallel
 from .durations import parse_duration
 from .kernel_sessions import KernelSessions
 from .status import CellStatus, StatusFollower, job_counts, summary
 
-LINE_USAGE = "Usage: %qsession [status | list | close | cancel | use SESSION_ID]"
+LINE_USAGE = "Usage: %qsession [status | list [--all] | close | cancel | use SESSION_ID]"
 
 
 @magics_class
@@ -115,6 +118,10 @@ class QSessionMagics(Magics):
                 self._follow(status)
         elif command == "list" and len(words) == 1:
             self._list()
+        elif command == "list" and words[1:] == ["--all"]:
+            from .account_listing import account_table
+
+            print(account_table(self.sessions, self.clock()))
         elif command in ("close", "cancel") and len(words) == 1:
             live, already = self.sessions.end(command)
             if already is not None:
@@ -173,4 +180,7 @@ class QSessionMagics(Magics):
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    ipython.register_magics(QSessionMagics(ipython))
+    magics = QSessionMagics(ipython)
+    ipython.register_magics(magics)
+    held = magics.sessions
+    attribution.install(ipython, lambda: {s.id for s in (held.current, held.last) if s})
