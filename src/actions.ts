@@ -156,7 +156,7 @@ export function closeIdleConfirmation(
     title: n === 1 ? 'Close 1 idle session?' : `Close ${n} idle sessions?`,
     body:
       `${n === 1 ? 'This session has' : `These ${n} sessions have`} no job ` +
-      `queued or running. Closing ${them} frees the QPU they may hold; ` +
+      `queued or running. Closing ${them} frees the QPU ${n === 1 ? 'it' : 'they'} may hold; ` +
       'a job that arrives before the close keeps its session open.',
     items: sessions.map(session => idleLine(session, now)),
     accept: n === 1 ? 'Close 1 session' : `Close ${n} sessions`,

@@ -8,7 +8,7 @@ import {
 
 import type { ISessionActions } from './actions';
 
-import { Clock, formatCountdown, formatUsage, secondsUntil } from './countdown';
+import { Clock, formatCountdown, secondsUntil } from './countdown';
 
 import { element, setText } from './dom';
 
@@ -31,6 +31,7 @@ import {
 
 import {
   clockTime,
+  formatDuration,
   type ISessionTimes,
   sessionSince,
   sinceTime
@@ -189,7 +190,8 @@ export class SessionRow {
       shown.kind === 'closing'
         ? 'Closing: it accepts no new jobs and ends once its queued jobs ran'
         : `State: ${shown.word}`;
-    setText(this._usage, `QPU ${formatUsage(session.usage_seconds)}`);
+    // The header's words for QPU time, so the two figures read alike.
+    setText(this._usage, `QPU ${formatDuration(session.usage_seconds)}`);
     // IBM's rule (quantum.cloud.ibm.com/docs/guides/estimate-job-run-time,
     // "Workload usage"): a session counts the time it is active, QPU
     // reserved, jobs or not; a batch the QPU time of its jobs.

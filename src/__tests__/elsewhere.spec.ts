@@ -127,12 +127,12 @@ describe('SessionsPanel: the Elsewhere group', () => {
     expect(since.textContent).toBe(sinceTime(T0 - 3600_000, T0 + 30_000));
     expect(since.parentElement!.title).toMatch(/^Its first job started at /);
     // Every row shows its usage as IBM counts it, by mode.
-    expect(text('.jp-QSession-usage')).toBe('QPU 2 min 5 s');
+    expect(text('.jp-QSession-usage')).toBe('QPU 2m 5s');
     expect(
       found.querySelector<HTMLElement>('.jp-QSession-usage')!.title
     ).toMatch(/as IBM counts it for a batch/);
     expect(row('mine').querySelector('.jp-QSession-usage')!.textContent).toBe(
-      'QPU 5 s'
+      'QPU 5s'
     );
     // "since" is what the Elsewhere group adds; a kernel's group names the notebook.
     expect(

@@ -184,7 +184,7 @@ describe('SessionsPanel', () => {
       })
     ]);
 
-    expect($('.jp-QSession-usage')!.textContent).toBe('QPU 3 min 5 s');
+    expect($('.jp-QSession-usage')!.textContent).toBe('QPU 3m 5s');
     expect($('.jp-QSession-endedReason')!.textContent).toContain(
       'Ended: its kernel died'
     );
@@ -544,7 +544,7 @@ describe('SessionsPanel', () => {
     expect(update).toHaveBeenCalledTimes(1);
     expect(update.mock.calls[0][0].id).toBe('b');
     expect($('[data-session-id="b"] .jp-QSession-usage')!.textContent).toBe(
-      'QPU 1 min 39 s'
+      'QPU 1m 39s'
     );
     update.mockRestore();
   });

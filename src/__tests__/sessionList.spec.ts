@@ -137,7 +137,7 @@ describe('SessionList: the session list is virtualized', () => {
     expect(
       panel.node.querySelector('[data-session-id="s001"] .jp-QSession-usage')!
         .textContent
-    ).toBe('QPU 1 min 39 s');
+    ).toBe('QPU 1m 39s');
     expect(ids()[1]).toBe('s001');
     update.mockRestore();
   });
