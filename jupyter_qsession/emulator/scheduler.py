@@ -9,6 +9,7 @@ Nothing here sleeps or reads the wall clock: :meth:`advance` replays every event
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -80,6 +81,9 @@ class QueueScheduler(UsageMeter):
         # Indexes so that each event costs O(pending work), not O(all jobs ever submitted).
         self.queue = JobQueue()
         self._by_session: dict[str, list[Job]] = {}
+        # (created, id) of every job, in order: ``GET /jobs?created_after=`` reads only the
+        # newer ones (discovery's every look); a deleted job's entry is skipped.
+        self._by_created: list[tuple[float, str]] = []
         self._live_sessions: dict[str, Session] = {}
         # Per backend, its running jobs by id: at most ``execution_lanes`` of them.
         self._running: dict[str, dict[str, Job]] = {}
@@ -90,6 +94,16 @@ class QueueScheduler(UsageMeter):
         self.unsaved = UnsavedChanges()
 
     # ----------------------------------------------------------------- look-ups
+    def pending_jobs(self) -> list[Job]:
+        """The queued and running jobs (``GET /jobs?pending=true``), in O(pending jobs)."""
+        return [*self.queue, *self._all_running()]
+
+    def jobs_created_since(self, after: float) -> list[Job]:
+        """The jobs created at or after ``after`` (``GET /jobs?created_after=``), in O(those
+        jobs + log of all jobs)."""
+        start = bisect.bisect_left(self._by_created, (after, ""))
+        return [self.jobs[i] for _, i in self._by_created[start:] if i in self.jobs]
+
     def job(self, job_id: str) -> Job:
         try:
             return self.jobs[job_id]
@@ -269,6 +283,7 @@ class QueueScheduler(UsageMeter):
 
     def _index_job(self, job: Job) -> None:
         self.jobs[job.id] = job
+        bisect.insort(self._by_created, (job.created, job.id))
         if job.session_id in self._by_session:
             self._by_session[job.session_id].append(job)
         if job.status == QUEUED:
