@@ -6,7 +6,8 @@ history, then 9 hours later (past any session's max TTL) ``--open`` sessions wit
 queued jobs each — the foreign open sessions a lab must find. A
 :class:`~jupyter_qsession.discovery.SessionFinder` then looks once (the first look) and
 ``--refreshes`` times more, one new job arriving before each; then five new finders look once
-each (a lab server starting). Printed per history size: the listing requests and the median
+each (a lab server starting); the accounts' looks are interleaved so the machine's load
+falls on each alike. Printed per history size: the listing requests and the median
 wall time of a refresh and of a first look, as ratios
 against the 0-closed account measured in the same run; and, for contrast, the requests a naive
 look (every job of the account) would make. Goal: ratios of 1 — constant in the history.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -73,56 +73,58 @@ class Account:
         return self.http.get(f"{self.api}/jobs?limit=1").json()["count"]
 
 
-def measure(closed: int, closed_jobs: int, open_: int, jobs: int, refreshes: int) -> dict:
+def build(closed: int, closed_jobs: int, open_: int, jobs: int) -> dict:
+    """An emulator with ``closed`` closed sessions, 9 h old, then ``open_`` open ones."""
     clock = ManualClock()
     emulator = Emulator(clock=clock, queue_wait=10**6, api_key="bench", simulation_workers=1)
-    with EmulatorThread(emulator) as emu:
-        account = Account(emu.url)
-        for _ in range(closed):
-            account.cancel(account.session(closed_jobs))
-        emu.advance(HISTORY_AGE)
-        opened = {account.session(jobs) for _ in range(open_)}
+    emu = EmulatorThread(emulator)
+    emu.start()
+    account = Account(emu.url)
+    for _ in range(closed):
+        account.cancel(account.session(closed_jobs))
+    emu.advance(HISTORY_AGE)
+    opened = {account.session(jobs) for _ in range(open_)}
 
-        async def list_jobs(**filters):
-            return await asyncio.to_thread(account.list_jobs, **filters)
+    async def list_jobs(**filters):
+        return await asyncio.to_thread(account.list_jobs, **filters)
 
-        finder = SessionFinder(list_jobs, clock=clock.now)
+    return {
+        "emu": emu,
+        "account": account,
+        "opened": opened,
+        "list_jobs": list_jobs,
+        "finder": SessionFinder(list_jobs, clock=clock.now),
+        "clock": clock,
+        "counts": [],
+        "times": [],
+        "firsts": [],
+    }
 
-        async def look(known: set[str]) -> tuple[set[str], int, float]:
-            before, start = finder.requests, time.perf_counter()
-            found = await finder.find(known)
-            return found, finder.requests - before, time.perf_counter() - start
 
-        async def run() -> dict:
-            found, first_requests, _ = await look(set())
-            assert found == opened, "the first look must find exactly the open sessions"
-            counts, times = [], []
-            target = sorted(opened)
-            for i in range(refreshes):
-                emu.advance(1)
-                account.http.post(
-                    f"{account.api}/jobs", data=sampler_body(target[i % len(target)])
-                ).raise_for_status()
-                found, n, seconds = await look(opened)
-                assert found == set(), "a refresh finds nothing new"
-                counts.append(n)
-                times.append(seconds)
-            # The first look of a new finder (a lab server starting), again a few times.
-            firsts = []
-            for _ in range(5):
-                fresh = SessionFinder(list_jobs, clock=clock.now)
-                start = time.perf_counter()
-                await fresh.find(set())
-                firsts.append(time.perf_counter() - start)
-            return {
-                "first_requests": first_requests,
-                "first_ms": 1000 * statistics.median(firsts),
-                "requests": statistics.median(counts),
-                "ms": 1000 * statistics.median(times),
-                "naive_requests": -(-account.count_jobs() // PAGE_SIZE),
-            }
+async def timed(finder: SessionFinder, known: set[str]) -> tuple[set[str], int, float]:
+    before, start = finder.requests, time.perf_counter()
+    found = await finder.find(known)
+    return found, finder.requests - before, time.perf_counter() - start
 
-        return asyncio.run(run())
+
+async def run(accounts: dict[int, dict], refreshes: int) -> None:
+    """The looks of every account interleaved, so the machine's load falls on each alike."""
+    for a in accounts.values():
+        found, a["first_requests"], _ = await timed(a["finder"], set())
+        assert found == a["opened"], "the first look must find exactly the open sessions"
+    for i in range(refreshes):
+        for a in accounts.values():
+            a["emu"].advance(1)
+            target = sorted(a["opened"])[i % len(a["opened"])]
+            a["account"].http.post(f"{a['account'].api}/jobs", data=sampler_body(target))
+            found, n, seconds = await timed(a["finder"], a["opened"])
+            assert found == set(), "a refresh finds nothing new"
+            a["counts"].append(n)
+            a["times"].append(seconds)
+    for _ in range(5):  # the first look of a new finder (a lab server starting)
+        for a in accounts.values():
+            fresh = SessionFinder(a["list_jobs"], clock=a["clock"].now)
+            a["firsts"].append((await timed(fresh, set()))[2])
 
 
 def main() -> None:
@@ -134,7 +136,23 @@ def main() -> None:
     parser.add_argument("--refreshes", type=int, default=20)
     args = parser.parse_args()
     sizes = sorted(set([0, *args.closed]))
-    results = {n: measure(n, args.closed_jobs, args.open, args.jobs, args.refreshes) for n in sizes}
+    accounts = {n: build(n, args.closed_jobs, args.open, args.jobs) for n in sizes}
+    try:
+        asyncio.run(run(accounts, args.refreshes))
+        naive = {n: -(-a["account"].count_jobs() // PAGE_SIZE) for n, a in accounts.items()}
+    finally:
+        for a in accounts.values():
+            a["emu"].stop()
+    results = {
+        n: {
+            "requests": statistics.median(a["counts"]),
+            "ms": 1000 * statistics.median(a["times"]),
+            "first_requests": a["first_requests"],
+            "first_ms": 1000 * statistics.median(a["firsts"]),
+            "naive_requests": naive[n],
+        }
+        for n, a in accounts.items()
+    }
     base = results[0]
     print(
         f"{args.open} open sessions x {args.jobs} queued jobs, plus N closed sessions x "
@@ -151,7 +169,6 @@ def main() -> None:
             f"{r['first_ms']:>9.1f} {r['first_ms'] / base['first_ms']:>6.2f} "
             f"{r['naive_requests']:>10}"
         )
-    print(json.dumps({"results": results}, indent=None) if os.environ.get("BENCH_JSON") else "")
 
 
 if __name__ == "__main__":
