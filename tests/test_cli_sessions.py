@@ -192,6 +192,37 @@ async def test_without_a_lab_server_it_asks_the_emulator(standalone, tmp_path):
     assert status == 3 and "No session nothing-like-it" in err, err
 
 
+async def test_close_idle_at_a_terminal_lists_and_asks_first(standalone, tmp_path):
+    env = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        EMULATOR_URL_ENV: standalone.url,
+        EMULATOR_TOKEN_ENV: "cli-key",
+    }
+    forgotten = await script_session(env)
+    status, out, _ = await at_a_terminal("n\n", "close", "--idle", env=env)
+    assert status == 3 and forgotten in out and "Close these 1 idle session(s)?" in out, out
+    assert [s["id"] for s in (await run_json("list", env=env))["sessions"]] == [forgotten]
+    status, out, _ = await at_a_terminal("y\n", "close", "--idle", env=env)
+    assert status == 0 and f"Closed session {forgotten} on fake_manila." in out, out
+
+
+async def at_a_terminal(answer: str, *args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """As :func:`run`, with a terminal as stdin on which ``answer`` is typed."""
+    typist, terminal = os.openpty()
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "jupyter_qsession.cli", *args, stdin=terminal,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        )  # fmt: skip
+        os.write(typist, answer.encode())  # the terminal keeps the line until it is read
+        out, err = await asyncio.wait_for(process.communicate(), 180)
+    finally:
+        os.close(terminal)
+        os.close(typist)
+    return process.returncode, out.decode(), err.decode()
+
+
 async def test_direct_finds_the_emulator_a_lab_left_running_in_its_dir(lab, tmp_path):
     """--direct with the lab's emulator dir: the emulator's info file, and the OS user's key
     asked for with the lab's operator key (the OS user is a lab's default owner)."""
