@@ -169,7 +169,8 @@ async def test_the_authorizer_may_let_an_admin_act_on_anyones_session(lab, alice
 async def test_sockets_only_carry_what_their_user_may_read(lab, alice_session):
     bob = await lab.socket("bob")
     admin = await lab.socket("admin")
-    assert json.loads(await bob.read_message()) == {"type": "snapshot", "sessions": []}
+    # (It may carry the account's usage too, once read: issue 13.)
+    assert json.loads(await bob.read_message())["sessions"] == []
     snapshot = json.loads(await admin.read_message())
     assert [s["id"] for s in snapshot["sessions"]] == [alice_session]
 
