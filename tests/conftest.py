@@ -120,6 +120,8 @@ def jp_server_config(request, tmp_path, lab_clock):
     config = server_config(tmp_path, lab_clock, **(marker.kwargs if marker else {}))
     emulator = request.node.get_closest_marker("emulator")
     config["QSessionEmulator"].update(emulator.kwargs if emulator else {})
+    if request.node.get_closest_marker("single_user"):  # jupyter-server's own identities
+        del config["ServerApp"]["identity_provider_class"], config["ServerApp"]["authorizer_class"]
     return config
 
 

@@ -4,11 +4,9 @@
 world and exposes JupyterLab's JavaScript objects through `window`.
 """
 
-import getpass
 import tempfile
 from pathlib import Path
 
-from jupyter_server.auth import IdentityProvider, User
 from jupyterlab.galata import configure_jupyter_server
 
 configure_jupyter_server(c)  # noqa: F821
@@ -37,15 +35,3 @@ c.QSessionEmulator.execution_lanes = 1  # noqa: F821
 # of a limit and what is left (tests/elsewhere.spec.ts).
 c.QSessionEmulator.allocation = 36000  # noqa: F821
 
-
-class LabUser(IdentityProvider):
-    """The browser is the OS user who runs the lab, as in a single-user lab where the sessions'
-    owner (c.QSessionApp.default_owner: the OS user) is the person at the browser. Without it
-    jupyter-server names every browser "Anonymous <moon>" with a random username, which owns
-    no session, so "Close idle sessions" (the caller's own) would find none."""
-
-    def get_user(self, handler):
-        return User(username=getpass.getuser())
-
-
-c.ServerApp.identity_provider_class = LabUser  # noqa: F821

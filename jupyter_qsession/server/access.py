@@ -17,10 +17,14 @@ its jobs'. Only a caller who may see it hears that it exists and who owns it.
 from __future__ import annotations
 
 from jupyter_core.utils import ensure_async
+from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
 
 from ..errors import Forbidden, NotFound
 from ..vocabulary import SessionOrigin
 from .models import SessionModel
+
+# jupyter-server's identity providers that know no one by name (a single-user server).
+SINGLE_USER = (IdentityProvider, PasswordIdentityProvider)
 
 RESOURCE = "qsession"
 OTHERS = "qsession:others"
@@ -39,6 +43,12 @@ def unknown_job(job_id: str) -> NotFound:
 
 
 def username(handler) -> str:
+    """Whose sessions are the caller's. jupyter-server's own identity providers know one
+    person, who passed its token or password, and name each browser a random anonymous user:
+    that person is the server's owner (``c.QSessionApp.default_owner``), whose sessions the
+    kernels open. A real identity provider (JupyterHub's, a custom one) names the caller."""
+    if type(handler.identity_provider) in SINGLE_USER:
+        return handler.settings["qsession_manager"].provider.kernel_user
     return handler.current_user.username
 
 

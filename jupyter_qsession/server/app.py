@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
@@ -80,7 +81,8 @@ class QSessionApp(ExtensionApp):
     )
     default_owner = Unicode(
         config=True,
-        help="""Owner of the sessions kernels register (default: the server's OS user).
+        help="""Owner of the sessions kernels register (default: the JupyterHub user this
+        server runs for, else the server's OS user).
         jupyter-server does not record which user started a kernel, so on a shared server the
         authorizer's 'qsession:others' rights decide who else may see and act on them.""",
     )
@@ -122,7 +124,7 @@ class QSessionApp(ExtensionApp):
 
     @default("default_owner")
     def _default_owner(self) -> str:
-        return getpass.getuser()
+        return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
     # ----------------------------------------------------------------- wiring
     def initialize_settings(self) -> None:
