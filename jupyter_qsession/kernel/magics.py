@@ -70,6 +70,36 @@ class QSessionMagics(Magics):
 
     # ----------------------------------------------------------------- %%qsession
     def _cell(self, args: Any, cell: str) -> None:
+        """``run_cell_magic("qsession", …)``: the body runs one ``run_cell`` deeper. A cell
+        typed in a notebook takes :meth:`begin_cell` instead (see :func:`run_at_cell_depth`)."""
+        finish = self._begin(args)
+        try:
+            self.shell.run_cell(cell)
+        finally:
+            finish()
+
+    def begin_cell(self, line: str) -> None:
+        """The first statement of a ``%%qsession`` cell rewritten by :func:`run_at_cell_depth`:
+        open the session and route primitives into it; the body then runs as the cell itself,
+        and the session context is left when the cell ends (``post_run_cell``)."""
+        try:
+            finish = self._begin(parse_argstring(self.qsession, line))
+        except QSessionError as error:
+            raise UsageError(error.message) from None
+        events = self.shell.events
+
+        def after_cell(result: Any) -> None:
+            events.unregister("post_run_cell", after_cell)
+            try:
+                finish()
+            except QSessionError as error:
+                print(f"UsageError: {error.message}")
+
+        events.register("post_run_cell", after_cell)
+
+    def _begin(self, args: Any) -> Callable[[], None]:
+        """Open or reuse the session, show the cell's status and enter the session's context;
+        return what ends the cell: leave the context, ``--close``, update the status."""
         from qiskit_ibm_runtime.utils.default_session import set_cm_session
 
         max_time = parse_duration(args.max_time) if args.max_time else None
@@ -84,16 +114,17 @@ class QSessionMagics(Magics):
         self.shell.user_ns.update(session=live.session, backend=live.backend)
         self.shell.user_ns["service"] = self.sessions.service
         set_cm_session(live.session)  # what `with Session(...)` does, without closing after
-        try:
-            self.shell.run_cell(cell)
-        finally:
+
+        def finish() -> None:
             set_cm_session(None)
-        if args.close:
-            self.sessions.end("close")
-        service = self.sessions.service
-        cell_jobs, details = parallel(lambda: live.new_jobs(service), live.details)
-        status.finish(cell_jobs, details, self.clock())
-        self._follow(status)
+            if args.close:
+                self.sessions.end("close")
+            service = self.sessions.service
+            cell_jobs, details = parallel(lambda: live.new_jobs(service), live.details)
+            status.finish(cell_jobs, details, self.clock())
+            self._follow(status)
+
+        return finish
 
     def _follow(self, status: CellStatus) -> None:
         """Keep ``status`` current where nothing else does: in a kernel (whose displays can
@@ -179,8 +210,30 @@ class QSessionMagics(Magics):
         print(f"{live.id} on {live.backend.name}  jobs: {counts or 'none yet'}")
 
 
+def run_at_cell_depth(magics: QSessionMagics) -> Callable[[list[str]], list[str]]:
+    """An input transformer that runs a ``%%qsession`` cell's body as the cell itself, not
+    one ``run_cell`` deeper: ``%%qsession ARGS`` becomes a first statement that begins the
+    session (:meth:`QSessionMagics.begin_cell`), and the body follows it unchanged. The body's
+    line numbers stay the cell's, and the client's requests (it walks the calling stack on
+    each one, status polls included) cost what they cost in a cell without the magic."""
+
+    def transform(lines: list[str]) -> list[str]:
+        if not lines or not lines[0].startswith("%%qsession") or lines[0][10:11].strip():
+            return lines
+        args = lines[0][len("%%qsession") :].strip()
+        begin = f"get_ipython().magics_manager.registry[{type(magics).__name__!r}]"
+        return [f"{begin}.begin_cell({args!r})\n", *lines[1:]]
+
+    return transform
+
+
 def load_ipython_extension(ipython: Any) -> None:
     magics = QSessionMagics(ipython)
     ipython.register_magics(magics)
     held = magics.sessions
     attribution.install(ipython, lambda: {s.id for s in (held.current, held.last) if s})
+    transformers = ipython.input_transformers_cleanup
+    if not any(getattr(t, "qsession", False) for t in transformers):
+        transform = run_at_cell_depth(magics)
+        transform.qsession = True  # type: ignore[attr-defined]  # found again on a reload
+        transformers.append(transform)
