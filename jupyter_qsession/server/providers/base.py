@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from traitlets import Float, Unicode
 from traitlets.config import LoggingConfigurable
 
 from ...errors import NotFound, ProviderUnavailable
+from ...timing import to_iso
 from ...vocabulary import SessionState
 from ..models import AccountUsage, ServiceSession
 
@@ -166,3 +167,27 @@ class Provider(LoggingConfigurable):
     async def cancel_job(self, job_id: str, session_id: str) -> ServiceSession:
         """Cancel one job of ``session_id``; that session as it is then."""
         raise NotImplementedError
+
+
+def usage_from_report(report: dict[str, Any], read_at: str) -> AccountUsage:
+    """An instance's usage report (``service.usage()``, or the body of ``GET
+    /instances/usage``) as :class:`AccountUsage`. The limit is ``usage_limit_seconds``, else
+    ``usage_allocation_seconds``, and the remaining seconds never below 0, as the client
+    computes ``usage_remaining_seconds``; ``usage_period`` gives the period."""
+    used = float(report.get("usage_consumed_seconds") or 0.0)
+    limit = report.get("usage_limit_seconds") or report.get("usage_allocation_seconds") or None
+    remaining = report.get("usage_remaining_seconds")
+    if remaining is None and limit is not None:
+        remaining = max(0.0, float(limit) - used)
+    period = report.get("usage_period") or {}
+    return AccountUsage(
+        used_seconds=used,
+        limit_seconds=limit,
+        remaining_seconds=remaining,
+        limit_reached=bool(report.get("usage_limit_reached")),
+        period_start=to_iso(period.get("start_time")),
+        period_end=to_iso(period.get("end_time")),
+        plan=report.get("plan_id"),
+        instance=report.get("instance_id"),
+        read_at=read_at,
+    )

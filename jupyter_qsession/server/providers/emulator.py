@@ -34,7 +34,7 @@ from ...errors import Conflict, NotFound, ProviderUnavailable
 from ...timing import to_iso
 from ...wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
 from ..models import AccountUsage, ServiceSession
-from .base import ChangeListener, Provider
+from .base import ChangeListener, Provider, usage_from_report
 from .process import EmulatorProcess, EmulatorUnavailable
 
 log = logging.getLogger(__name__)
@@ -157,23 +157,7 @@ class EmulatorProvider(Provider):
         """``GET /api/v1/instances/usage`` with the account's key, read as the client's
         ``service.usage()`` reads it (remaining = allocation - consumed, where there is one)."""
         reply = await self._call("GET", f"{API}/instances/usage", account=True)
-        used = float(reply.get("usage_consumed_seconds") or 0.0)
-        limit = reply.get("usage_allocation_seconds", reply.get("usage_limit_seconds"))
-        remaining = reply.get("usage_remaining_seconds")
-        if remaining is None and limit is not None:
-            remaining = max(0.0, float(limit) - used)
-        period = reply.get("usage_period") or {}
-        return AccountUsage(
-            used_seconds=used,
-            limit_seconds=limit,
-            remaining_seconds=remaining,
-            limit_reached=bool(reply.get("usage_limit_reached", False)),
-            period_start=period.get("start_time"),
-            period_end=period.get("end_time"),
-            plan=reply.get("plan_id"),
-            instance=reply.get("instance_id"),
-            read_at=to_iso(self.wall()) or "",
-        )
+        return usage_from_report(reply, to_iso(self.wall()) or "")
 
     async def advance_clock(self, seconds: float) -> None:
         """A manual-clock emulator (tests): move its time, one event at a time."""

@@ -37,7 +37,7 @@ from ...vocabulary import (
 )
 from ...wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
 from ..models import AccountUsage, JobModel, ServiceSession, Transition
-from .base import ChangeListener, Provider
+from .base import ChangeListener, Provider, usage_from_report
 
 PAGE = 100  # jobs per page of the listing
 
@@ -287,27 +287,3 @@ class RuntimeServiceProvider(Provider):
             raise ProviderUnavailable(f"The Qiskit Runtime service refused: {exc.message}") from exc
         except (IBMError, AccountNotFoundError, OSError) as exc:
             raise ProviderUnavailable(f"The Qiskit Runtime service is unreachable: {exc}") from None
-
-
-def usage_from_report(report: dict[str, Any], read_at: str) -> AccountUsage:
-    """An instance's usage report (``service.usage()``, or the body of ``GET
-    /instances/usage``) as :class:`AccountUsage`. The limit is ``usage_limit_seconds``, else
-    ``usage_allocation_seconds``, and the remaining seconds never below 0, as the client
-    computes ``usage_remaining_seconds``; ``usage_period`` gives the period."""
-    used = float(report.get("usage_consumed_seconds") or 0.0)
-    limit = report.get("usage_limit_seconds") or report.get("usage_allocation_seconds") or None
-    remaining = report.get("usage_remaining_seconds")
-    if remaining is None and limit is not None:
-        remaining = max(0.0, float(limit) - used)
-    period = report.get("usage_period") or {}
-    return AccountUsage(
-        used_seconds=used,
-        limit_seconds=limit,
-        remaining_seconds=remaining,
-        limit_reached=bool(report.get("usage_limit_reached")),
-        period_start=to_iso(period.get("start_time")),
-        period_end=to_iso(period.get("end_time")),
-        plan=report.get("plan_id"),
-        instance=report.get("instance_id"),
-        read_at=read_at,
-    )
