@@ -95,3 +95,20 @@ async def test_the_lab_reads_the_usage_every_refresh_interval_by_itself(lab):
         pass  # the first read, if it came after the snapshot
     assert usage["used_seconds"] == pytest.approx(JOB)
     socket.close()
+
+
+@pytest.mark.qsession(usage_refresh_interval=3600)
+async def test_a_sessions_usage_changing_has_the_accounts_read_again_without_waiting(lab):
+    """The header must not lag the rows by a whole refresh interval: a session whose usage
+    moved has the account's usage read again within a second (once per burst)."""
+    socket = await lab.socket()
+    await run_one_job_to_the_end(lab)
+
+    async def used() -> float:
+        while (usage := await next_usage(socket))["used_seconds"] == 0:
+            pass  # the read at start, if it came after the snapshot
+        return usage["used_seconds"]
+
+    # Bounded so that a lab that waits for its hour fails here rather than hanging.
+    assert await asyncio.wait_for(used(), timeout=30) == pytest.approx(JOB)
+    socket.close()

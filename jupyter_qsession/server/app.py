@@ -146,6 +146,7 @@ class QSessionApp(ExtensionApp):
             load_magic=self.load_magic_in_kernels,
         )
         self.usage = UsageWatch(provider, self.usage_refresh_interval)
+        self.manager.listeners.append(self.usage.nudge)
         self.settings.update(
             qsession_manager=self.manager,
             qsession_events=EventHub(self.manager, self.usage),
