@@ -237,6 +237,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "SessionView": obj(
         {
             "id": STRING,
+            "user_id": {
+                "type": "string",
+                "description": "Whose API key opened it: the lab keeps its account's sessions.",
+            },
             "backend": STRING,
             "mode": MODE,
             "state": STATE,
@@ -259,7 +263,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
             "jobs": {"type": "array", "items": ref("JobView")},
         },
-        description="A session as the lab server shows it (its ServiceSession, plus id).",
+        description="A session as the lab shows it (its ServiceSession, plus id and user_id).",
     ),
     "JobView": obj(
         {
