@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import type { Locator } from '@playwright/test';
+import { ACCOUNT_TEXT, clipped, ROW_TEXT } from './clipping';
 
 /**
  * Issue 13's "done when", in the browser: a session opened by a plain Python
@@ -33,25 +33,6 @@ print("SESSION", session.session_id)
 '''
 done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=240)
 print(done.stdout or done.stderr[-3000:])`;
-
-/** Row and header text elements whose content is wider than their box (clipped). */
-async function clipped(panel: Locator): Promise<string[]> {
-  return panel.evaluate(node =>
-    Array.from(
-      node.querySelectorAll<HTMLElement>(
-        '.jp-QSession-session *:not(svg):not(svg *), .jp-QSessionPanel-account *:not(svg):not(svg *)'
-      )
-    )
-      .filter(
-        el =>
-          el.offsetParent !== null &&
-          el.children.length === 0 &&
-          (el.textContent ?? '').trim() !== '' &&
-          el.scrollWidth > el.clientWidth + 1
-      )
-      .map(el => `${el.className}: ${el.textContent}`)
-  );
-}
 
 /** Where a screenshot goes: this test's own output folder. */
 function shot(name: string): string {
@@ -102,7 +83,7 @@ test.describe('sessions found elsewhere on the account', () => {
     await expect(usage).toHaveAttribute('title', /^QPU time: .+ used of 10h/);
 
     // Nothing clipped, from 220 px (a panel split with another) to 420 px; light and dark.
-    expect(await clipped(panel)).toEqual([]);
+    expect(await clipped(panel, `${ROW_TEXT}, ${ACCOUNT_TEXT}`)).toEqual([]);
     await panel.screenshot({ path: shot('elsewhere-250-light.png') });
     const narrow = await page.addStyleTag({
       content:
@@ -111,7 +92,7 @@ test.describe('sessions found elsewhere on the account', () => {
     await expect
       .poll(() => panel.evaluate(node => node.getBoundingClientRect().width))
       .toBeLessThanOrEqual(220);
-    expect(await clipped(panel)).toEqual([]);
+    expect(await clipped(panel, `${ROW_TEXT}, ${ACCOUNT_TEXT}`)).toEqual([]);
     await panel.screenshot({ path: shot('elsewhere-220-light.png') });
     await narrow.evaluate(node => (node as Element).remove());
     await page.sidebar.setWidth(420, 'left');
@@ -119,12 +100,12 @@ test.describe('sessions found elsewhere on the account', () => {
     await expect(usage.locator('.jp-QSessionPanel-usageLong')).toHaveText(
       /^QPU time: .+ used of 10h \(.+ left\)$/
     );
-    expect(await clipped(panel)).toEqual([]);
+    expect(await clipped(panel, `${ROW_TEXT}, ${ACCOUNT_TEXT}`)).toEqual([]);
     await panel.screenshot({ path: shot('elsewhere-420-light.png') });
     await page.theme.setDarkTheme();
     await panel.screenshot({ path: shot('elsewhere-420-dark.png') });
     await page.sidebar.setWidth(250, 'left');
-    expect(await clipped(panel)).toEqual([]);
+    expect(await clipped(panel, `${ROW_TEXT}, ${ACCOUNT_TEXT}`)).toEqual([]);
     await panel.screenshot({ path: shot('elsewhere-250-dark.png') });
 
     // One click: the server's idle list in a confirmation, then closed.

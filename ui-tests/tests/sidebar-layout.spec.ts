@@ -1,6 +1,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
 import { CELL, SETUP } from './cells';
+import { clipped } from './clipping';
 
 import type { Locator } from '@playwright/test';
 
@@ -15,25 +16,6 @@ const OPEN = CELL.replace('--backend fake_manila', '--backend fake_belem');
 
 // A second session of the same notebook; the first one closes (its jobs still run).
 const NEW = OPEN.replace('--backend fake_belem', '--backend fake_belem --new');
-
-/** Row text elements whose content is wider than their box (clipped). */
-async function clipped(panel: Locator): Promise<string[]> {
-  return panel.evaluate(node =>
-    Array.from(
-      node.querySelectorAll<HTMLElement>(
-        '.jp-QSession-session *:not(svg):not(svg *)'
-      )
-    )
-      .filter(
-        el =>
-          el.offsetParent !== null &&
-          el.children.length === 0 &&
-          (el.textContent ?? '').trim() !== '' &&
-          el.scrollWidth > el.clientWidth + 1
-      )
-      .map(el => `${el.className}: ${el.textContent}`)
-  );
-}
 
 async function order(panel: Locator): Promise<string[]> {
   return panel.evaluate(node =>
