@@ -70,6 +70,9 @@ def server_config(tmp_path, clock: ManualClock | None, **app: Any) -> dict[str, 
         "QSessionApp": {
             "registry_path": str(tmp_path / "sessions.sqlite"),
             "default_owner": "alice",
+            # The account's usage is read only when asked: its events would come between the
+            # session events a test waits for (tests/test_server_usage.py sets its own).
+            "usage_refresh_interval": 0,
             **app,
         },
         "EmulatorProvider": {
