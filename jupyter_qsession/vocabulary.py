@@ -162,3 +162,12 @@ def is_idle(state: str, accepting_jobs: bool, job_statuses: Iterable[str]) -> bo
     if state == SessionState.CLOSED or not accepting_jobs:
         return False
     return not any(status in PENDING_JOB_STATUSES for status in job_statuses)
+
+
+def not_idle_reason(state: str, accepting_jobs: bool) -> str:
+    """Why close-idle left a session that is not idle (:func:`is_idle`) open, in words."""
+    if state == SessionState.CLOSED:
+        return "It has already ended."
+    if not accepting_jobs:
+        return "It is already closing: its queued jobs will finish."
+    return "It is not idle any more: a job is queued or running."

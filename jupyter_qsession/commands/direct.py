@@ -23,7 +23,7 @@ from ..emulator.labs import alive
 from ..errors import Conflict, NotFound, ProviderUnavailable, QSessionError
 from ..kernel.client_calls import call, parallel
 from ..kernel.runtime_service import connect
-from ..vocabulary import SessionState, is_idle
+from ..vocabulary import SessionState, is_idle, not_idle_reason
 from ..wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
 from .table import from_details
 
@@ -116,7 +116,12 @@ class DirectService:
             try:
                 session = self.read(session_id)
                 if not _idle(session):
-                    skipped.append({"id": session_id, "reason": _not_idle(session)})
+                    skipped.append(
+                        {
+                            "id": session_id,
+                            "reason": not_idle_reason(session["state"], session["accepting_jobs"]),
+                        }
+                    )
                     continue
                 closed.append(self.end(session_id, "close"))
             except QSessionError as error:
@@ -133,14 +138,6 @@ class DirectService:
 def _idle(session: dict[str, Any]) -> bool:
     statuses = [job["status"] for job in session["jobs"]]
     return is_idle(session["state"], session["accepting_jobs"], statuses)
-
-
-def _not_idle(session: dict[str, Any]) -> str:
-    if session["state"] == SessionState.CLOSED:
-        return "it has ended"
-    if not session["accepting_jobs"]:
-        return "it is closing already"
-    return "a job of it is queued or running"
 
 
 def _running_emulator(emulator_dir: Path) -> tuple[str | None, str | None]:

@@ -36,6 +36,7 @@ from ..vocabulary import (
     SessionOrigin,
     SessionState,
     is_idle,
+    not_idle_reason,
 )
 from .access import unknown_job, unknown_session
 from .models import CloseIdleResult, ServiceSession, SessionModel, Skipped
@@ -285,7 +286,11 @@ class SessionManager:
             await self._reread(session_id)
             session = self.sessions[session_id]
             if not idle(session):
-                skipped.append(Skipped(id=session_id, reason=not_idle_reason(session)))
+                skipped.append(
+                    Skipped(
+                        id=session_id, reason=not_idle_reason(session.state, session.accepting_jobs)
+                    )
+                )
                 continue
             try:
                 closed.append(await self.close(session_id))
@@ -463,15 +468,6 @@ def _log_registered(session: SessionModel, found_first: bool = False) -> None:
 
 def idle(session: SessionModel) -> bool:
     return is_idle(session.state, session.accepting_jobs, (job.status for job in session.jobs))
-
-
-def not_idle_reason(session: SessionModel) -> str:
-    """Why close-idle left ``session`` open, in words."""
-    if session.state == CLOSED:
-        return "It has already ended."
-    if not session.accepting_jobs:
-        return "It is already closing: its queued jobs will finish."
-    return "It is not idle any more: a job is queued or running."
 
 
 def aged_out_at(session: SessionModel, visible_for: float) -> float:
