@@ -53,11 +53,7 @@ def username(handler) -> str:
 
 
 async def may(handler, action: str, session: SessionModel) -> bool:
-    if session.origin == SessionOrigin.ELSEWHERE and not await may_on_account(handler, action):
-        return False
-    if session.owner == username(handler):
-        return True
-    return await may_on_others(handler, action)
+    return (await Rights.of(handler, action)).cover(session)
 
 
 async def may_on_account(handler, action: str) -> bool:
@@ -90,8 +86,8 @@ async def closable(handler, sessions: list[SessionModel]) -> list[SessionModel]:
 
 
 class Rights:
-    """One caller's decisions for one action, asked once and applied to many sessions (the
-    same rules as :func:`may`)."""
+    """One caller's decisions for one action, asked once and applied to one session
+    (:func:`may`) or many (:func:`visible`, :func:`closable`)."""
 
     def __init__(self, user: str, on_others: bool, on_account: bool) -> None:
         self.user = user
