@@ -217,7 +217,7 @@ class SessionManager:
         self.require_registry()
         known = self.sessions.get(session_id)
         if known is not None and known.origin == SessionOrigin.ELSEWHERE:
-            return self._adopt_by_kernel(known, kernel_id, owner, notebook)
+            return await self._adopt_by_kernel(known, kernel_id, owner, notebook)
         if known is not None:
             if known.kernel_id != kernel_id:
                 raise Conflict(f"Session {session_id} is registered under another kernel.")
@@ -243,12 +243,15 @@ class SessionManager:
         _log_registered(session)
         return session
 
-    def _adopt_by_kernel(
+    async def _adopt_by_kernel(
         self, found: SessionModel, kernel_id: str, owner: str, notebook: str | None
     ) -> SessionModel:
         """A session found elsewhere turns out to be this kernel's (its own client opened it,
         and the feed or discovery was first): from now on it is the kernel's, policies
         included. When it was first found stays its ``registered_at``."""
+        # As for a new registration, the service says whether it is still open (the feed
+        # may not have told its end yet).
+        found = self._apply(found.id, await self.provider.read(found.id))
         if found.state == CLOSED:
             raise Conflict(f"Session {found.id} has already ended; open a new one.")
         session = self._store(
