@@ -11,130 +11,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
-from jupyter_client import BlockingKernelClient
+from processes import TOKEN, LabProcess, run_in_kernel, wait_for
 from qiskit_ibm_runtime import Session
 
 from jupyter_qsession.emulator import Emulator, EmulatorThread, WallClock, runtime_service
-from jupyter_qsession.wire import KERNEL_TOKEN_HEADER, kernel_token
-
-TOKEN = "restart-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LabProcess:
-    """``jupyter server`` with the extension, as a child process we can kill."""
-
-    def __init__(self, tmp_path: Path, *options: str) -> None:
-        self.tmp_path = tmp_path
-        self.options = options
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-        self.env = dict(
-            os.environ,
-            JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-            JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-        )
-
-    def start(self) -> LabProcess:
-        command = [
-            sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
-            f"--port={self.port}", "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
-            f"--ServerApp.root_dir={self.tmp_path}",
-            f"--QSessionApp.registry_path={self.tmp_path / 'sessions.sqlite'}",
-            f"--EmulatorProvider.emulator_dir={self.tmp_path / 'emulator'}",
-            *self._emulator_defaults(), *self.options,
-        ]  # fmt: skip
-        log = open(self.tmp_path / "server.log", "a")  # noqa: SIM115 (closed with the process)
-        self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if self.get("sessions").status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise AssertionError((self.tmp_path / "server.log").read_text()[-3000:])
-
-    def _emulator_defaults(self) -> list[str]:
-        defaults = {"queue_wait": "0.2", "job_overhead": "0.05"}
-        given = " ".join(self.options)
-        return [
-            f"--QSessionEmulator.{name}={value}"
-            for name, value in defaults.items()
-            if f"--QSessionEmulator.{name}=" not in given
-        ]
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-
-    def get(self, path: str) -> requests.Response:
-        return requests.get(
-            f"{self.url}/qsession/api/{path}", headers={"Authorization": f"token {TOKEN}"},
-            timeout=10,
-        )  # fmt: skip
-
-    def start_kernel(self) -> tuple[str, str]:
-        """A kernel of this server and its bridge token (from its connection file)."""
-        reply = requests.post(
-            f"{self.url}/api/kernels", headers={"Authorization": f"token {TOKEN}"}, timeout=30
-        )
-        return self.kernel_and_token(reply.json()["id"])
-
-    def start_notebook_kernel(self, path: str) -> tuple[str, str]:
-        """A kernel opened for the notebook ``path``, as JupyterLab opens one (POST
-        /api/sessions), and its bridge token."""
-        reply = requests.post(
-            f"{self.url}/api/sessions",
-            json={"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}},
-            headers={"Authorization": f"token {TOKEN}"},
-            timeout=60,
-        )
-        assert reply.status_code == 201, reply.text
-        return self.kernel_and_token(reply.json()["kernel"]["id"])
-
-    def kernel_and_token(self, kernel_id: str) -> tuple[str, str]:
-        connection = self.tmp_path / "runtime" / f"kernel-{kernel_id}.json"
-        key = json.loads(connection.read_text())["key"]
-        return kernel_id, kernel_token(key, kernel_id)
-
-    def register(self, kernel_id: str, token: str, session_id: str) -> requests.Response:
-        return requests.post(
-            f"{self.url}/qsession/api/kernels/{kernel_id}/sessions",
-            json={"session_id": session_id},
-            headers={KERNEL_TOKEN_HEADER: token},
-            timeout=30,
-        )
-
-
-def wait_for(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("never happened")
 
 
 def wait_until_closed(lab: LabProcess, session_id: str) -> dict:
@@ -197,26 +80,6 @@ BridgeClient.from_kernel().register(session.session_id)
 jobs = [SamplerV2(mode=session).run([isa], shots=10).job_id() for _ in range(3)]
 print(session.session_id)
 """
-
-
-def run_in_kernel(tmp_path: Path, kernel_id: str, code: str) -> str:
-    client = BlockingKernelClient(
-        connection_file=str(tmp_path / "runtime" / f"kernel-{kernel_id}.json")
-    )
-    client.load_connection_file()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
-    output: list[str] = []
-    reply = client.execute_interactive(
-        code,
-        timeout=60,
-        output_hook=lambda msg: output.append(
-            msg["content"]["text"] if msg["content"].get("name") == "stdout" else ""
-        ),
-    )
-    client.stop_channels()
-    assert reply["content"]["status"] == "ok", output
-    return "".join(output).strip()
 
 
 def test_a_killed_lab_finds_its_emulator_still_running_the_session(tmp_path):
