@@ -2,8 +2,9 @@
 kernel can act on, each with the HTTP status it is answered with.
 
 Plain exceptions (no tornado): the emulator's and the lab server's handlers each turn them into
-an HTTP answer in one place, ``{"message": ...}`` with ``status``. All are 4xx but one:
-:class:`RegistryUnavailable`, a fault of the lab server itself.
+an HTTP answer in one place, ``{"message": ...}`` with ``status``. All are 4xx but two:
+:class:`RegistryUnavailable` and :class:`EmulatorStateUnavailable`, faults of the lab server's
+or the emulator's own disk.
 """
 
 from __future__ import annotations
@@ -73,6 +74,19 @@ class RegistryUnavailable(QSessionError):
             "the server."
         )
         return cls(f"The session registry at {path} {problem}. {advice}")
+
+
+class EmulatorStateUnavailable(QSessionError):
+    """The emulator cannot commit (or open) its state file: the disk is full or read-only, or
+    another emulator process holds the file.
+
+    503: nothing is wrong with the request, and nothing of it was kept (the emulator commits a
+    change before it answers, and forgets a change it could not commit), so the client may
+    send it again; qiskit-ibm-runtime retries a 503 by itself. Reads go on meanwhile, and new
+    work is taken again as soon as the disk takes writes.
+    """
+
+    status = 503
 
 
 def from_status(status: int, message: str) -> QSessionError:

@@ -41,3 +41,10 @@ def kernel_token(key: bytes | str, kernel_id: str) -> str:
     if isinstance(key, str):
         key = key.encode()
     return hmac.new(key, f"jupyter-qsession:{kernel_id}".encode(), hashlib.sha256).hexdigest()
+
+
+# Failpoints of the emulator process, for tests and bench/soak.py (emulator/failpoints.py):
+# ``after-commit`` SIGKILLs the process between the commit of its next change and the answer
+# to it; ``after-response`` right after that answer was sent. ``POINT:/path`` waits for a
+# change whose request path ends with ``/path`` (``after-commit:/jobs``: the next job submitted).
+FAILPOINT_ENV = "QSESSION_EMULATOR_FAILPOINT"

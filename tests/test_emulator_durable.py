@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 
 import pytest
 from qiskit_ibm_runtime import SamplerV2, Session
@@ -15,7 +16,10 @@ from jupyter_qsession.emulator import ManualClock, runtime_service
 
 
 def reopen(emu, path):
-    """Drop an emulator without stopping it cleanly (as a kill would), start another."""
+    """Drop an emulator as a kill would, start another on its state. Its store is closed first
+    and nothing is saved after that (a killed process's file lock goes with it, and so does
+    what it had not committed); only one emulator may hold a state file at a time."""
+    emu.call(emu.emulator.store.close)
     emu.stop()
     clock = ManualClock()
     return start_emulator(state_path=str(path), clock=clock)
@@ -110,7 +114,7 @@ def test_a_restarted_emulator_keeps_why_its_sessions_ended(tmp_path, bell):
     cancelled.cancel()
     emu.advance(30 * 60 + EPS)
     emu.stop()
-    with sqlite3.connect(state) as db:  # the row as an older emulator wrote it
+    with closing(sqlite3.connect(state)) as db, db:  # the row as an older emulator wrote it
         row = db.execute("SELECT data FROM sessions WHERE id = ?", (unused.session_id,))
         (data,) = row.fetchone()
         fields = json.loads(data)
@@ -118,7 +122,7 @@ def test_a_restarted_emulator_keeps_why_its_sessions_ended(tmp_path, bell):
         db.execute(
             "UPDATE sessions SET data = ? WHERE id = ?", (json.dumps(fields), unused.session_id)
         )
-    emu = reopen(emu, state)
+    emu = start_emulator(state_path=str(state), clock=ManualClock())  # the first one stopped
     try:
         rest = Rest(emu.url, "test-key")
         for session, reason in ((unused, "unused"), (cancelled, "cancelled")):

@@ -29,14 +29,25 @@ OPERATOR = "operator"
 class TokenIssuer:
     """Issues and verifies access tokens for API keys of users; tokens expire in wall time."""
 
-    def __init__(self, api_key: str, user_keys: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        user_keys: dict[str, str] | None = None,
+        *,
+        signing_key: bytes | None = None,
+    ) -> None:
+        """``signing_key``: the durable emulator's (kept in its state file), so tokens issued
+        before a restart still verify after it; without one the key lives as long as this
+        object (an in-memory emulator)."""
         if not api_key:
             raise ValueError("api_key must not be empty")
         self.api_key = api_key
         # key -> user id; the operator's key is one of them.
         self._users: dict[str, str] = {api_key: OPERATOR, **(user_keys or {})}
-        self._secret = secrets.token_bytes(32)
-        self.on_new_key: list = []  # persistence: called with (key, user) for each new key
+        self._secret = signing_key or secrets.token_bytes(32)
+        # Persistence: called with (key, user) for each new key; the key is kept (and handed
+        # out) only once they all returned: one that raises refuses it.
+        self.on_new_key: list = []
 
     def add_key(self, api_key: str, user: str) -> None:
         """A key known from before (the emulator's stored state)."""
@@ -51,9 +62,9 @@ class TokenIssuer:
             if owner == user:
                 return key
         key = secrets.token_urlsafe(24)
-        self._users[key] = user
         for callback in self.on_new_key:
             callback(key, user)
+        self._users[key] = user
         return key
 
     def exchange(self, grant_type: str | None, api_key: str | None) -> dict:

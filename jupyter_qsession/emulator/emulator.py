@@ -15,7 +15,7 @@ from typing import Any
 
 from tornado import httpserver, ioloop, web
 
-from ..errors import BadRequest
+from ..errors import BadRequest, EmulatorStateUnavailable
 from . import persistence
 from .auth import TokenIssuer
 from .backends import BackendCatalog
@@ -76,35 +76,45 @@ class Emulator:
             raise ValueError("job_overhead must be >= 0")
         self.clock = clock or WallClock()
         self.api_key = api_key or secrets.token_urlsafe(24)
-        self.tokens = TokenIssuer(self.api_key)
+        # Opened first: the key that signs access tokens lives with the state, so the tokens
+        # clients hold stay valid across a restart; an in-memory emulator makes its own.
+        self.store = EmulatorStore(state_path) if state_path else None
+        signing_key = self.store.signing_key() if self.store is not None else None
+        self.tokens = TokenIssuer(self.api_key, signing_key=signing_key)
         self.catalog = BackendCatalog()
         self.runner = PrimitiveRunner(
             self.catalog, simulation_workers, simulation_memory_mb, simulation_timeout
         )
         self.job_overhead = job_overhead
         self.allocation = allocation  # QPU seconds the instance may use; 0: no limit
-        self.scheduler = QueueScheduler(
-            self.clock,
+        self._scheduler_options = dict(
             queue_wait=queue_wait,
             interactive_ttl=interactive_ttl,
             max_ttl_limit=max_ttl_limit,
             execution_lanes=execution_lanes,
             empty_session_timeout=empty_session_timeout,
             plan=plan,
-            on_job_start=self._execute,
         )
+        self.feed = ChangeFeed()
+        self.scheduler = self.new_scheduler()
         self._loop: ioloop.IOLoop | None = None
         self._server: httpserver.HTTPServer | None = None
         self._wakeup: object | None = None
         self.url: str | None = None
-        self.feed = ChangeFeed()
-        self.scheduler.listeners.append(self.feed.publish)
-        self.store = EmulatorStore(state_path) if state_path else None
+        self._save_failing = False  # said once in the log, and once when it is over
         self._unsimulated: list[Job] = []
         if self.store is not None:
             # Queued jobs queue on; running ones whose simulation died are run again at start.
             self._unsimulated = persistence.restore(self.store, self)
         self.clock.subscribe(self._on_clock_jump)
+
+    def new_scheduler(self) -> QueueScheduler:
+        """An empty scheduler with this emulator's settings, its changes told to the feed."""
+        scheduler = QueueScheduler(
+            self.clock, on_job_start=self._execute, **self._scheduler_options
+        )
+        scheduler.listeners.append(self.feed.publish)
+        return scheduler
 
     # ----------------------------------------------------------------- lifecycle
     def make_app(self) -> web.Application:
@@ -130,12 +140,49 @@ class Emulator:
         return self.url
 
     def stop(self) -> None:
+        """Stop listening and let the state file go (saved first, if the disk lets us)."""
         if self._server is not None:
             self._server.stop()
             self._server = None
         if self._wakeup is not None and self._loop is not None:
             self._loop.remove_timeout(self._wakeup)
             self._wakeup = None
+        if self.store is not None and not self.store.closed:
+            self._save_if_possible()
+            self.store.close()
+
+    # ----------------------------------------------------------------- committing
+    def commit(self) -> None:
+        """Write every change not yet saved; :class:`.EmulatorStateUnavailable` if the disk
+        refuses (the changes stay marked for the next save)."""
+        if self.store is not None:
+            persistence.save(self.store, self.scheduler, self.clock.now())
+            if self._save_failing:
+                log.warning("The emulator's state is written again")
+                self._save_failing = False
+
+    def commit_command(self) -> None:
+        """Commit what a command changed, or undo it: on failure the scheduler goes back to
+        the last committed state before the error is raised (the client is refused, and
+        retries: nothing it was refused may stay)."""
+        try:
+            self.commit()
+        except EmulatorStateUnavailable:
+            persistence.roll_back(self.store, self)
+            self.reschedule()
+            raise
+
+    def _save_if_possible(self) -> None:
+        """Clock-driven changes (jobs starting, finishing): saved now, or by the next save
+        that succeeds."""
+        if self.store is None or self.store.closed:
+            return
+        try:
+            self.commit()
+        except EmulatorStateUnavailable as exc:
+            if not self._save_failing:
+                self._save_failing = True
+                log.error("%s", exc.message)
 
     # ----------------------------------------------------------------- commands
     def submit(self, body: dict[str, Any], user_id: str = "operator") -> Job:
@@ -268,8 +315,7 @@ class Emulator:
         if self._wakeup is not None:
             self._loop.remove_timeout(self._wakeup)
             self._wakeup = None
-        if self.store is not None:
-            persistence.save(self.store, self.scheduler, self.clock.now())
+        self._save_if_possible()
         if nxt is None:
             return
         delay = self.clock.to_wall_delay(nxt - self.clock.now())

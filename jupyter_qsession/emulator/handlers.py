@@ -2,6 +2,13 @@
 
 Handlers are thin: parse, call the scheduler, render. Every refusal is a :class:`QSessionError`
 turned into the service's JSON error body with its 4xx status, once, in ``write_error``.
+
+Nothing is acknowledged that is not on disk: a request that changes state (POST, PUT, PATCH,
+DELETE) first commits what changed before it (clock events; a 503 if the disk refuses, before
+anything is touched), then its command runs, and its changes are committed in ``finish``
+before a byte of the answer is written. If that commit fails the command is undone
+(:meth:`.Emulator.commit_command`) and the answer is the 503 of
+:class:`.EmulatorStateUnavailable`, so a client retrying it cannot make a duplicate.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from tornado import web
 
 from ..errors import BadRequest, Conflict, NotFound, QSessionError
+from . import failpoints
 from .auth import OPERATOR
 from .models import Job, Session
 from .query_args import BOOLEAN, SORTS, choice_arg, int_arg, time_arg
@@ -22,12 +30,17 @@ if TYPE_CHECKING:
 
 API = "/api/v1"
 METHODS = ("get", "post", "put", "patch", "delete")
+CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class EmulatorHandler(web.RequestHandler):
     """Base: bearer auth, state brought up to the current time, JSON in and out."""
 
     requires_auth = True
+    # Whether a failed commit undoes the request's changes: yes for commands, which run in
+    # one loop callback right after a commit; no for what the clock does (ClockHandler).
+    undo_on_failure = True
+    _changing = False
 
     def initialize(self, emulator: Emulator) -> None:
         self.emulator = emulator
@@ -39,6 +52,29 @@ class EmulatorHandler(web.RequestHandler):
         if self.requires_auth:
             self.user = self.emulator.tokens.check(self.request.headers.get("Authorization"))
         self.scheduler.advance()
+        if self.request.method in CHANGING:
+            self.begin_change()
+
+    def begin_change(self) -> None:
+        """Commit what is pending (503 if the disk refuses, before anything changed), so that
+        the changes this request makes are all its commit in :meth:`finish` has to write."""
+        self.emulator.commit()
+        self._changing = True
+
+    def finish(self, chunk: Any = None) -> Any:
+        """Commit the request's changes, then answer (:mod:`.failpoints` may kill in between)."""
+        if not self._changing or self.get_status() >= 400:
+            return super().finish(chunk)
+        self._changing = False  # the 503 that a failure sends goes through here again
+        if self.undo_on_failure:
+            self.emulator.commit_command()
+        else:
+            self.emulator.commit()
+        path = self.request.path
+        failpoints.reached(failpoints.AFTER_COMMIT, path)
+        sent = super().finish(chunk)
+        sent.add_done_callback(lambda _: failpoints.reached(failpoints.AFTER_RESPONSE, path))
+        return sent
 
     def on_finish(self) -> None:
         self.emulator.reschedule()
@@ -103,9 +139,12 @@ class EmulatorHandler(web.RequestHandler):
 
 
 class TokenHandler(EmulatorHandler):
-    """``POST /identity/token``: IBM Cloud IAM's API-key grant."""
+    """``POST /identity/token``: IBM Cloud IAM's API-key grant (changes nothing)."""
 
     requires_auth = False
+
+    def begin_change(self) -> None:
+        return None
 
     def check_xsrf_cookie(self) -> None:  # form posts from the client carry no cookie
         return None
@@ -246,6 +285,7 @@ class JobResultsHandler(EmulatorHandler):
                 self.set_status(204)
                 self.finish()
                 return
+            self.begin_change()  # the read deletes the result: committed before it is sent
             job.results_read = True
             result, job.result = job.result, None
             self.scheduler.unsaved.job(job.id)

@@ -5,8 +5,9 @@ part of IBM's Runtime API, which a lab server reads by polling instead.
 
 * ``GET  changes?epoch=E&after=N&timeout=S`` — the change feed (:mod:`.feed`), as session views.
 * ``GET  sessions/{id}`` — one session's view (:mod:`.views`).
-* ``POST users/{name}/key`` — the API key of user ``name`` (made on first call): what the lab
-  server hands to that user's kernels, so they see and act on their own sessions only.
+* ``POST users/{name}/key`` — the API key of user ``name`` (made on first call, and committed
+  before it is handed out): what the lab server hands to that user's kernels, so they see and
+  act on their own sessions only.
 * ``POST clock`` ``{"advance": seconds}`` — a manual clock moved one event at a time, waiting
   for each running simulation (tests of a lab server drive the emulator process this way).
 """
@@ -87,6 +88,10 @@ class UserKeyHandler(OperatorHandler):
 
 
 class ClockHandler(OperatorHandler):
+    # What the clock moved (jobs started and finished) is the clock's doing, not a command's:
+    # answered only once committed, but kept if the commit fails (written by the next save).
+    undo_on_failure = False
+
     async def post(self) -> None:
         seconds = self.json_body().get("advance")
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):

@@ -3,17 +3,19 @@ last save, writing it, and taking a stored state back after a restart.
 
 The scheduler marks what it changes in an :class:`UnsavedChanges`; handlers mark what they
 change outside it (a job's tags, a private result read) with :meth:`UnsavedChanges.job`.
-:func:`save` writes the lot in one transaction after each command and clock event.
+:func:`save` writes the lot in one transaction: before a command's answer, and after each
+clock event. A save that fails keeps the marks, so the next one that succeeds writes it all;
+a command whose changes could not be saved is undone with :func:`roll_back`.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .clock import ManualClock
-from .models import QUEUED, RUNNING, Job
+from .models import QUEUED, RUNNING, Job, Session
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -48,7 +50,8 @@ class UnsavedChanges:
 
 
 def save(store: EmulatorStore, scheduler: QueueScheduler, now: float) -> None:
-    """Write what changed since the last call, in one transaction."""
+    """Write what changed since the last successful call, in one transaction; raises
+    :class:`.EmulatorStateUnavailable` (the changes stay marked) if it cannot be committed."""
     unsaved = scheduler.unsaved
     if not unsaved:
         return
@@ -67,9 +70,46 @@ def restore(store: EmulatorStore, emulator: Emulator) -> list[Job]:
     emulator.tokens.on_new_key.append(store.save_key)
     if isinstance(emulator.clock, ManualClock) and clock_now is not None:
         emulator.clock.advance(max(0.0, clock_now - emulator.clock.now()))
+    _take_back(emulator, sessions, jobs, {})
+    log.info("Restored %d sessions and %d jobs from %s", len(sessions), len(jobs), store.path)
+    return [job for job in jobs if job.status == RUNNING and not job.result_ready]
+
+
+def roll_back(store: EmulatorStore, emulator: Emulator) -> None:
+    """Forget every change since the last commit: a fresh scheduler takes the stored state.
+
+    Called when a command's changes could not be committed, so that nothing the client was
+    refused stays in memory (it retries the request: a kept job would run twice). The command
+    ran in one loop callback right after a successful commit (handlers.py), so the store holds
+    exactly the state before it. Simulations follow: one the command started is stopped, one
+    it stopped (a running job cancelled or deleted) is started again.
+    """
+    old = emulator.scheduler
+    sessions, jobs, _, _ = store.load()
+    emulator.scheduler = emulator.new_scheduler()
+    payloads = {job.id: job.payload for job in old.jobs.values() if job.payload is not None}
+    _take_back(emulator, sessions, jobs, payloads)
+    for job in old.pending_jobs():
+        restored = emulator.scheduler.jobs.get(job.id)
+        if job.status == RUNNING and (restored is None or restored.status != RUNNING):
+            emulator.runner.cancel(job.id)  # the command started it
+    for job in jobs:
+        before = old.jobs.get(job.id)
+        if job.status == RUNNING and not job.result_ready:
+            if before is None or before.status != RUNNING:  # the command stopped it
+                emulator._execute(job)
+    emulator.feed.publish(set(old.unsaved.sessions))
+    log.warning("Rolled back to the last committed state (%d jobs)", len(jobs))
+
+
+def _take_back(
+    emulator: Emulator, sessions: list[Session], jobs: list[Job], payloads: dict[str, Any]
+) -> None:
+    """Index stored sessions and jobs in the emulator's scheduler; the jobs still to simulate
+    get their prepared payload (kept from memory where there is one)."""
     emulator.scheduler.restore(sessions, jobs)
     for job in jobs:
         if job.status in (QUEUED, RUNNING):
-            job.payload = emulator.runner.prepare(job.program_id, job.backend, job.params)
-    log.info("Restored %d sessions and %d jobs from %s", len(sessions), len(jobs), store.path)
-    return [job for job in jobs if job.status == RUNNING and not job.result_ready]
+            job.payload = payloads.get(job.id) or emulator.runner.prepare(
+                job.program_id, job.backend, job.params
+            )

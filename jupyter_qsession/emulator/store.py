@@ -1,21 +1,37 @@
-"""The emulator's durable state in SQLite: sessions, jobs (with their params and results), keys.
+"""The emulator's durable state in SQLite: sessions, jobs (with their params and results), keys,
+and the key that signs access tokens.
 
-The scheduler marks what changed; :meth:`EmulatorStore.save` writes it in one transaction
-after each command and each clock event, so an emulator killed at any moment restarts with
-every job it had accepted: queued jobs queue on, a job that was running is simulated again,
-sessions keep their TTLs (their times are absolute). WAL mode: a killed process loses nothing
-it committed.
+The scheduler marks what changed; :meth:`EmulatorStore.save` writes it in one transaction,
+committed before the request that made the change is answered (handlers.py), so an emulator
+killed at any moment restarts with every job, session and key it acknowledged: queued jobs
+queue on, a job that was running is simulated again, sessions keep their TTLs (their times are
+absolute).
+
+Durability: WAL with ``synchronous=NORMAL`` survives a kill of the process (a committed
+transaction is in the ``-wal`` file, which the OS keeps); only a power loss can take the last
+commits. ``locking_mode=EXCLUSIVE``, set before WAL is first used, keeps the WAL index in the
+process's memory: no ``-shm`` file is ever made or mmapped (an unwritable one killed the
+process with SIGBUS), and no second emulator can open the file while this one runs
+(https://www.sqlite.org/wal.html, "exclusive locking mode"). The file is made 0600 (it holds
+users' API keys; SQLite gives the ``-wal`` the same mode).
+
+A write that fails (disk full or read-only) raises :class:`.EmulatorStateUnavailable` and
+leaves the file as it was; the next write tries again on a fresh connection.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import secrets
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..errors import EmulatorStateUnavailable
 from ..vocabulary import SessionState, ended_reason_of
 from .models import Job, Session
 
@@ -31,21 +47,51 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE TABLE IF NOT EXISTS api_keys (api_key TEXT PRIMARY KEY, user_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+LOCK_WAIT = 2.0  # seconds to wait for a previous emulator process on the file to let go
 # Kept in their own columns: params are written once, results once they exist.
 JOB_BULK = ("params", "result", "payload")
 
 
 class EmulatorStore:
-    """One SQLite file; the emulator's loop is its only user."""
+    """One SQLite file, held exclusively; the emulator's loop is its only user."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db: sqlite3.Connection | None = None
+        try:
+            if self.path != ":memory:":
+                _create_private(Path(self.path))
+            self._db = self._connect()
+        except (OSError, sqlite3.Error) as exc:
+            raise self._unavailable("cannot open", exc) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=LOCK_WAIT
+        )
+        try:
+            db.execute("PRAGMA locking_mode=EXCLUSIVE")  # before WAL: no -shm file, ever
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            db.execute("BEGIN EXCLUSIVE")  # take the file's lock now, and keep it
+            db.execute("COMMIT")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _unavailable(self, doing: str, exc: BaseException) -> EmulatorStateUnavailable:
+        if isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorname == "SQLITE_BUSY":
+            return EmulatorStateUnavailable(
+                f"The emulator's state file {self.path} is in use by another emulator process: "
+                "stop that one, or give this one another state file."
+            )
+        why = "disk is full" if "full" in str(exc) else str(exc)
+        return EmulatorStateUnavailable(
+            f"The emulator {doing} its state at {self.path} ({why}): new work is refused "
+            "until it can."
+        )
 
     # ----------------------------------------------------------------- writing
     def save(
@@ -55,6 +101,8 @@ class EmulatorStore:
         deleted: Iterable[str],
         clock_now: float,
     ) -> None:
+        """Write in one transaction; :class:`.EmulatorStateUnavailable` if it could not be
+        committed (then nothing of it is in the file)."""
         with self._transaction() as db:
             db.executemany(
                 "INSERT INTO sessions (id, data) VALUES (?, ?) "
@@ -79,40 +127,89 @@ class EmulatorStore:
             )
 
     def save_key(self, api_key: str, user_id: str) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO api_keys (api_key, user_id) VALUES (?, ?)", (api_key, user_id)
-        )
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO api_keys (api_key, user_id) VALUES (?, ?)",
+                (api_key, user_id),
+            )
 
-    def _transaction(self) -> Any:
-        db = self._db
+    def signing_key(self) -> bytes:
+        """The key that signs access tokens, made on first use and kept with the state: a
+        token issued before a restart is still valid after it."""
+        row = self._read("SELECT value FROM meta WHERE key = 'signing_key'").fetchone()
+        if row is not None:
+            return bytes.fromhex(row[0])
+        key = secrets.token_bytes(32)
+        with self._transaction() as db:
+            db.execute("INSERT INTO meta (key, value) VALUES ('signing_key', ?)", (key.hex(),))
+        return key
 
-        class _Tx:
-            def __enter__(self) -> sqlite3.Connection:
-                db.execute("BEGIN")
-                return db
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._check_open()
+        try:
+            if self._db is None:  # the last write failed: start afresh (the disk may be back)
+                self._db = self._connect()
+            db = self._db
+            db.execute("BEGIN")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:  # SQLite may have rolled back already (disk full)
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            self._drop()
+            raise self._unavailable("cannot write", exc) from None
 
-            def __exit__(self, kind: Any, *_: Any) -> None:
-                db.execute("COMMIT" if kind is None else "ROLLBACK")
+    def _check_open(self) -> None:
+        if self.closed:
+            raise EmulatorStateUnavailable(
+                f"The emulator has let its state at {self.path} go: it is stopping."
+            )
 
-        return _Tx()
+    def _drop(self) -> None:
+        """Forget a connection after a failed write: its pager may be in an error state."""
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None
+
+    def _read(self, sql: str) -> sqlite3.Cursor:
+        self._check_open()
+        if self._db is None:
+            try:
+                self._db = self._connect()
+            except sqlite3.Error as exc:
+                raise self._unavailable("cannot read", exc) from None
+        return self._db.execute(sql)
 
     # ----------------------------------------------------------------- reading
     def load(self) -> tuple[list[Session], list[Job], dict[str, str], float | None]:
         """Sessions, jobs (oldest first), API keys by key, and the last clock reading."""
         sessions = [
-            _session(json.loads(data)) for (data,) in self._db.execute("SELECT data FROM sessions")
+            _session(json.loads(data)) for (data,) in self._read("SELECT data FROM sessions")
         ]
         jobs = []
-        rows = self._db.execute("SELECT data, params, result FROM jobs ORDER BY created, id")
+        rows = self._read("SELECT data, params, result FROM jobs ORDER BY created, id")
         for data, params, result in rows:
             fields = json.loads(data)
             jobs.append(Job(**fields, params=json.loads(params), result=result))
-        keys = dict(self._db.execute("SELECT api_key, user_id FROM api_keys"))
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()
+        keys = dict(self._read("SELECT api_key, user_id FROM api_keys"))
+        row = self._read("SELECT value FROM meta WHERE key = 'clock'").fetchone()
         return sessions, jobs, keys, None if row is None else float(row[0])
 
     def close(self) -> None:
-        self._db.close()
+        """Let the file go (its lock too); a closed store is not used again."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        self.closed = True
+
+    closed = False
 
 
 def _session(fields: dict[str, Any]) -> Session:
@@ -122,6 +219,16 @@ def _session(fields: dict[str, Any]) -> Session:
     if "ended_reason" not in fields and fields.get("state") == SessionState.CLOSED:
         fields["ended_reason"] = ended_reason_of(fields.get("state_reason"))
     return Session(**fields)
+
+
+def _create_private(path: Path) -> None:
+    """Make the state file 0600 before SQLite opens it: it holds users' API keys."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
 
 
 def _job_data(job: Job) -> str:
