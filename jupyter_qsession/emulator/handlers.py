@@ -41,6 +41,7 @@ class EmulatorHandler(web.RequestHandler):
     # one loop callback right after a commit; no for what the clock does (ClockHandler).
     undo_on_failure = True
     _changing = False
+    _committed = False
 
     def initialize(self, emulator: Emulator) -> None:
         self.emulator = emulator
@@ -70,13 +71,15 @@ class EmulatorHandler(web.RequestHandler):
             self.emulator.commit_command()
         else:
             self.emulator.commit()
-        path = self.request.path
-        failpoints.reached(failpoints.AFTER_COMMIT, path)
-        sent = super().finish(chunk)
-        sent.add_done_callback(lambda _: failpoints.reached(failpoints.AFTER_RESPONSE, path))
-        return sent
+        failpoints.reached(failpoints.AFTER_COMMIT, self.request.path)
+        self._committed = True
+        return super().finish(chunk)
 
     def on_finish(self) -> None:
+        """The answer is written (tornado writes a small one at once): nothing after it may
+        be needed to keep what it acknowledged."""
+        if self._committed:
+            failpoints.reached(failpoints.AFTER_RESPONSE, self.request.path)
         self.emulator.reschedule()
 
     @property

@@ -1,0 +1,90 @@
+"""Nothing the emulator acknowledged is lost, and nothing it did not acknowledge is kept twice:
+a change is committed before it is answered. Real emulator processes killed by their
+failpoints (emulator/failpoints.py) between commit and answer, and right after the answer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from emulator_process import EmulatorProcess, post
+from qiskit_ibm_runtime import SamplerV2
+from qiskit_ibm_runtime.json import RuntimeEncoder
+
+from conftest import EPS, JOB, QUEUE_WAIT
+from jupyter_qsession.emulator import runtime_service
+
+SIGKILL = -9
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    process = EmulatorProcess(tmp_path / "state.sqlite")
+    yield process
+    process.kill()
+
+
+def job_body(bell, session_id=None) -> dict:
+    """A 10-shot sampler job, its circuit encoded as the client encodes it."""
+    pub = json.loads(json.dumps([bell, None, 10], cls=RuntimeEncoder))
+    body = {"program_id": "sampler", "backend": "fake_manila", "params": {"pubs": [pub]}}
+    if session_id:
+        body["session_id"] = session_id
+    return body
+
+
+@pytest.mark.parametrize("mode", ["dedicated", "batch"])
+def test_a_session_or_batch_acknowledged_is_there_after_a_kill_right_after_the_answer(
+    emulator, mode
+):
+    emulator.start(failpoint="after-response:/sessions")
+    answer = post(emulator.rest(), "/sessions", {"backend": "fake_manila", "mode": mode})
+    assert answer.status_code == 200
+    assert emulator.died() == SIGKILL
+    emulator.start()
+    again = emulator.rest()("GET", f"/sessions/{answer.json()['id']}")
+    assert again.status_code == 200
+    assert (again.json()["mode"], again.json()["state"]) == (mode, "open")
+
+
+def test_a_job_acknowledged_runs_after_a_kill_right_after_the_answer(emulator, bell):
+    emulator.start()
+    batch = post(emulator.rest(), "/sessions", {"backend": "fake_manila", "mode": "batch"})
+    emulator.kill()
+    emulator.start(failpoint="after-response:/jobs")
+    answer = post(emulator.rest(), "/jobs", job_body(bell, batch.json()["id"]))
+    assert answer.status_code == 200
+    job_id = answer.json()["id"]
+    assert emulator.died() == SIGKILL
+
+    emulator.start()
+    emulator.advance(QUEUE_WAIT + JOB + EPS)
+    job = runtime_service(emulator.url, "operator-key").job(job_id)
+    assert job.status() == "DONE"
+    assert sum(job.result()[0].data.meas.get_counts().values()) == 10
+
+
+def test_a_job_committed_but_never_answered_is_there_once_and_the_client_got_no_id(emulator, bell):
+    emulator.start(failpoint="after-commit:/jobs")
+    rest = emulator.rest()
+    with pytest.raises(requests.ConnectionError):
+        post(rest, "/jobs", job_body(bell))
+    assert emulator.died() == SIGKILL
+
+    emulator.start()
+    jobs = emulator.rest()("GET", "/jobs").json()
+    assert jobs["count"] == 1
+    assert jobs["jobs"][0]["status"] == "Queued"
+
+
+def test_a_job_submitted_by_the_client_before_a_kill_is_there_after_it(emulator, bell):
+    """The unmodified client: every job id it was handed survives the emulator's kill -9."""
+    emulator.start()
+    service = runtime_service(emulator.url, "operator-key")
+    sampler = SamplerV2(mode=service.backend("fake_manila"))
+    ids = [sampler.run([bell], shots=10).job_id() for _ in range(3)]
+    emulator.kill()
+    emulator.start()
+    listed = emulator.rest()("GET", "/jobs").json()
+    assert sorted(job["id"] for job in listed["jobs"]) == sorted(ids)
