@@ -88,6 +88,9 @@ def run_in_kernel(root: Path, kernel_id: str, code: str, timeout: float = 60) ->
     client.load_connection_file()
     client.start_channels()
     try:
+        # wait_for_ready calls a kernel dead that has not answered its first heartbeat yet (one
+        # still starting on a busy machine): wait for the heartbeat first.
+        wait_for(client.hb_channel.is_beating, timeout, interval=0.05)
         client.wait_for_ready(timeout=timeout)
         output: list[str] = []
         reply = client.execute_interactive(
@@ -116,6 +119,7 @@ class LabProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self.stdin: int = subprocess.DEVNULL  # a pty's end: a lab at a terminal
         self.env = dict(
             os.environ,
             JUPYTER_RUNTIME_DIR=str(self.root / "runtime"),
@@ -171,7 +175,7 @@ class LabProcess:
         """Start the process and return at once (see :meth:`answers`, :meth:`start`)."""
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                self.command(), env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+                self.command(), env=self.env, stdin=self.stdin, stdout=log, stderr=log
             )
         return self
 

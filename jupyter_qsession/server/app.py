@@ -144,6 +144,7 @@ class QSessionApp(ExtensionApp):
             on_shutdown=self.on_kernel_shutdown,
             on_restart=self.on_kernel_restart,
             load_magic=self.load_magic_in_kernels,
+            kernel_env=self.kernel_env,
         )
         self.usage = UsageWatch(provider, self.usage_refresh_interval)
         self.manager.listeners.append(self.usage.nudge)
@@ -177,19 +178,12 @@ class QSessionApp(ExtensionApp):
     async def _start(self) -> None:
         """Start the manager, then the kernel policies (on the sessions that outlived their
         kernel too); only then do requests get in (``manager.started``)."""
+        provider = self.manager.provider
         try:
             await self.manager.start()
-            provider = self.manager.provider
-            # Kernels inherit the server's environment: the bridge and provider, never a
-            # browser.
-            await self.lifecycle.start(
-                {
-                    **provider.kernel_env(),
-                    PROVIDER_ENV: provider.name,
-                    BRIDGE_URL_ENV: self.serverapp.connection_url,
-                }
-            )
+            await self.lifecycle.start()
         finally:
+            self.lifecycle.kernel_starts.open()  # held kernels start, even if we failed
             self.manager.started.set()
         self.usage.start()
         if self.manager.registry_error is None:
@@ -199,6 +193,15 @@ class QSessionApp(ExtensionApp):
                 len(self.manager.sessions),
                 self.registry_path,
             )
+
+    def kernel_env(self) -> dict[str, str]:
+        """What this server's kernels get: the bridge and the provider, never a browser."""
+        provider = self.manager.provider
+        return {
+            **provider.kernel_env(),
+            PROVIDER_ENV: provider.name,
+            BRIDGE_URL_ENV: self.serverapp.connection_url,
+        }
 
     async def stop_extension(self) -> None:
         if self.manager is None:

@@ -5,7 +5,8 @@ This module owns the policies, in every situation: a kernel shut down, restarted
 server start, the open sessions whose kernel is gone (it died with the previous server); at
 server stop, the sessions of the kernels the server takes down with it. It also owns what the
 kernels of this server inherit (the bridge, the provider's address, and, with
-``load_magic_in_kernels``, the start-up file that loads the magic before any user cell).
+``load_magic_in_kernels``, the start-up file that loads the magic before any user cell), and
+holds kernel starts until that is known (:mod:`.kernel_starts`).
 
 The policies apply to the sessions a kernel of this server registered, only: never to sessions
 found elsewhere on the account (``origin="elsewhere"``), and, at start, never to those another
@@ -21,13 +22,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..emulator.labs import alive
 from ..errors import Conflict, NotFound, ProviderUnavailable
 from ..kernel.autoload import kernel_env as magic_env
 from ..vocabulary import ENDED_WORDS, EndedReason, SessionOrigin
+from .kernel_starts import KernelStartGate
 from .manager import SessionManager
 from .models import SessionModel
 
@@ -49,7 +51,11 @@ class KernelLifecycle:
         on_shutdown: str,
         on_restart: str,
         load_magic: bool = False,
+        kernel_env: Callable[[], Mapping[str, str]] = dict,
     ) -> None:
+        """``kernel_env()``: the variables the kernels of this server get (the bridge, the
+        provider's), read once at :meth:`start`, or, for a kernel held longer than
+        :data:`~.kernel_starts.HOLD_LIMIT` before it, as far as they are known then."""
         for policy in (on_shutdown, on_restart):
             if policy not in POLICIES:
                 raise ValueError(f"policy must be one of {POLICIES}")
@@ -64,17 +70,30 @@ class KernelLifecycle:
         self._tasks: set[asyncio.Future] = set()
         self._replaced_env: dict[str, str | None] = {}
         self._started = False
+        self.kernel_env = kernel_env
+        self._env: dict[str, str] | None = None  # kernel_env() as read at start
+        self.kernel_starts = KernelStartGate(kernel_manager, self.inherited)
+        self.kernel_starts.install()
 
-    # ----------------------------------------------------------------- server start / stop
-    async def start(self, kernel_env: Mapping[str, str]) -> None:
-        """Give the kernels started from now on ``kernel_env`` (they inherit the server's
-        environment), listen to kernel events, and end the sessions that outlived their
-        kernel: they died with the previous server."""
+    def inherited(self) -> dict[str, str]:
+        """What a kernel started now gets on top of the server's environment."""
+        return self._env if self._env is not None else self._inherited(self.kernel_env())
+
+    def _inherited(self, kernel_env: Mapping[str, str]) -> dict[str, str]:
         env = dict(kernel_env)
         if self.load_magic:
             env.update(magic_env(os.environ))
+        return env
+
+    # ----------------------------------------------------------------- server start / stop
+    async def start(self) -> None:
+        """Give the kernels started from now on ``kernel_env()`` (they inherit the server's
+        environment; the ones held until now get it too), listen to kernel events, and end
+        the sessions that outlived their kernel: they died with the previous server."""
+        env = self._env = self._inherited(self.kernel_env())
         self._replaced_env = {name: os.environ.get(name) for name in env}
         os.environ.update(env)
+        self.kernel_starts.open()
         self._started = True
         self.event_logger.add_listener(schema_id=KERNEL_ACTIONS, listener=self._on_kernel_action)
         for kernel_id in self.kernel_manager.list_kernel_ids():
