@@ -5,14 +5,18 @@ the same port and state. Used by the commit, disk and signing-key tests (and ope
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import requests
 from processes import descendants, free_port
+from qiskit_ibm_runtime.json import RuntimeEncoder
 
 from conftest import OVERHEAD, QUEUE_WAIT, Rest
 from jupyter_qsession.wire import FAILPOINT_ENV
@@ -46,18 +50,22 @@ class EmulatorProcess:
         env.pop(FAILPOINT_ENV, None)
         if failpoint:
             env[FAILPOINT_ENV] = failpoint
+        # Its log goes to a file, not a pipe nobody reads (a full pipe would block it), and
+        # not beside the state (whose disk the tests fill).
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(
             self.command(),
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
             text=True,
         )
         line = self.proc.stdout.readline().strip()
         if not line.startswith("http://"):
             self.proc.wait(timeout=30)
-            raise RuntimeError(f"the emulator did not start: {self.proc.stderr.read()}")
+            self.log.seek(0)
+            raise RuntimeError(f"the emulator did not start: {self.log.read()}")
         assert line == self.url
         return line
 
@@ -108,3 +116,12 @@ def post(rest: Rest, path: str, body: dict) -> requests.Response:
     """One POST, never retried (unlike the client's): what the emulator answered, or the
     ``requests.ConnectionError`` of a process that died before answering."""
     return rest("POST", path, json=body)
+
+
+def job_body(circuit: Any, session_id: str | None = None) -> dict:
+    """A raw 10-shot sampler job, its circuit encoded as the client encodes it."""
+    pub = json.loads(json.dumps([circuit, None, 10], cls=RuntimeEncoder))
+    body = {"program_id": "sampler", "backend": "fake_manila", "params": {"pubs": [pub]}}
+    if session_id:
+        body["session_id"] = session_id
+    return body

@@ -4,13 +4,10 @@ failpoints (emulator/failpoints.py) between commit and answer, and right after t
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import requests
-from emulator_process import EmulatorProcess, post
+from emulator_process import EmulatorProcess, job_body, post
 from qiskit_ibm_runtime import SamplerV2
-from qiskit_ibm_runtime.json import RuntimeEncoder
 
 from conftest import EPS, JOB, QUEUE_WAIT
 from jupyter_qsession.emulator import runtime_service
@@ -23,15 +20,6 @@ def emulator(tmp_path):
     process = EmulatorProcess(tmp_path / "state.sqlite")
     yield process
     process.kill()
-
-
-def job_body(bell, session_id=None) -> dict:
-    """A 10-shot sampler job, its circuit encoded as the client encodes it."""
-    pub = json.loads(json.dumps([bell, None, 10], cls=RuntimeEncoder))
-    body = {"program_id": "sampler", "backend": "fake_manila", "params": {"pubs": [pub]}}
-    if session_id:
-        body["session_id"] = session_id
-    return body
 
 
 @pytest.mark.parametrize("mode", ["dedicated", "batch"])
