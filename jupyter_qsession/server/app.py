@@ -34,12 +34,13 @@ from .lifecycle import POLICIES, KernelLifecycle
 from .manager import SessionManager
 from .providers import EmulatorProvider, Provider, RuntimeServiceProvider
 from .registry import SessionRegistry
+from .stopping import CleanStopping
 from .usage import UsageWatch
 
 ID = r"(?P<{}>[^/]+)"
 
 
-class QSessionApp(ExtensionApp):
+class QSessionApp(CleanStopping, ExtensionApp):
     """Qiskit Runtime sessions per kernel: registry, kernel policies, REST + WebSocket API."""
 
     name = "jupyter_qsession"
