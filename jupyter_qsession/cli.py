@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -51,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a local Qiskit Runtime service with IBM's session rules and Aer.",
     )
     emu.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
+    emu.add_argument(
+        "--socket-fd",
+        type=int,
+        default=None,
+        help="serve this inherited listening socket instead of --port (a supervisor that keeps "
+        "it open across restarts makes clients wait instead of being refused meanwhile)",
+    )
     emu.add_argument(
         "--token",
         default=None,
@@ -111,7 +119,11 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        url = emulator.start(args.port)
+        sock = None
+        if args.socket_fd is not None:
+            sock = socket.socket(fileno=args.socket_fd)
+            sock.set_inheritable(False)  # ours only: not a simulation worker's
+        url = emulator.start(args.port, sock=sock)
         if info is not None:
             info.write_text(json.dumps({"url": url, "pid": os.getpid()}), encoding="utf-8")
         print(url, flush=True)

@@ -102,7 +102,8 @@ def run_in_kernel(root: Path, kernel_id: str, code: str, timeout: float = 60) ->
         )
     finally:
         client.stop_channels()
-    assert reply["content"]["status"] == "ok", (output, reply["content"])
+    content = reply["content"]
+    assert content["status"] == "ok", (output, content.get("ename"), content.get("evalue"))
     return "".join(output).strip()
 
 

@@ -120,13 +120,20 @@ class Emulator:
     def make_app(self) -> web.Application:
         return web.Application(operator_routes(self) + routes(self), log_function=_log_request)
 
-    def start(self, port: int = 0, address: str = "127.0.0.1") -> str:
-        """Listen on ``address:port`` (0: a free port) in the current IOLoop; return the URL."""
+    def start(
+        self, port: int = 0, address: str = "127.0.0.1", sock: socket.socket | None = None
+    ) -> str:
+        """Listen on ``address:port`` (0: a free port) in the current IOLoop; return the URL.
+
+        ``sock``: a listening socket to serve instead, bound by whoever runs this process (the
+        lab's supervisor keeps it open across restarts, so clients wait in its backlog while
+        no emulator runs instead of being refused)."""
         self._loop = ioloop.IOLoop.current()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((address, port))
-        sock.listen(128)
+        if sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((address, port))
+            sock.listen(128)
         sock.setblocking(False)
         self._server = httpserver.HTTPServer(self.make_app())
         self._server.add_sockets([sock])

@@ -8,6 +8,12 @@ instead of starting another, so several lab servers of one user share one emulat
 The operator key (the lab server's own credential on the emulator) is kept in a file only
 the user can read and handed to the child in its environment, never on its command line.
 
+The lab binds the emulator's listening socket itself and hands it to the child (``--socket-fd``),
+keeping it open across restarts: while a dead emulator is started again, clients' connections
+wait in the socket's backlog and are answered by the next process, instead of being refused (the
+client only retries a refused connection a few times within a second or two; a restart takes
+longer). So a restart costs kernels nothing but the seconds it takes.
+
 Each lab server using the emulator holds a lease (a file named by its pid in ``labs/``). A lab
 that stops cleanly stops the emulator when no other live lab holds a lease; a lab killed with
 SIGKILL leaves it running, so the lab started next finds it with its sessions still going; an
@@ -22,6 +28,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -33,7 +40,9 @@ from ...wire import OPERATOR_KEY_ENV
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0
-RESTART_DELAY = 1.0
+# Connections wait in the backlog meanwhile; the delay only spares a crashing emulator's restarts.
+RESTART_DELAY = 0.1
+BACKLOG = 1024  # connections that may wait for a restarting emulator
 
 
 class EmulatorUnavailable(Exception):
@@ -55,6 +64,7 @@ class EmulatorProcess:
         self.notices: list[str] = []
         self._found_pid: int | None = None
         self.on_restart: list = []
+        self._socket: socket.socket | None = None
 
     @property
     def info_file(self) -> Path:
@@ -117,10 +127,25 @@ class EmulatorProcess:
             return self._process.returncode is None
         return self._found_pid is not None and alive(self._found_pid)
 
+    def _listen(self) -> socket.socket:
+        """The emulator's listening socket, bound here once: on the port it had (a found
+        emulator that died), so kernels that were told the URL still reach it, else a free one."""
+        port = urlparse(self.url).port if self.url else 0
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port or 0))
+            sock.listen(BACKLOG)
+        except OSError as exc:
+            sock.close()
+            raise EmulatorUnavailable(f"Cannot listen on 127.0.0.1:{port}: {exc}") from None
+        return sock
+
     async def _spawn(self) -> str:
         env = {**os.environ, OPERATOR_KEY_ENV: self.operator_key}
-        # Again on the same port, so kernels that were told the URL still reach it.
-        port = urlparse(self.url).port if self.url else 0
+        if self._socket is None:
+            self._socket = self._listen()
+        fd = self._socket.fileno()
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -132,11 +157,12 @@ class EmulatorProcess:
             str(self.info_file),
             "--lease-dir",
             str(self.lease_dir),
-            "--port",
-            str(port or 0),
+            "--socket-fd",
+            str(fd),
             *self.options,
             stdout=asyncio.subprocess.PIPE,
             env=env,
+            pass_fds=(fd,),
             start_new_session=True,  # a Ctrl-C meant for the lab is not the emulator's
         )
         assert self._process.stdout is not None
@@ -144,15 +170,22 @@ class EmulatorProcess:
             line = await asyncio.wait_for(self._process.stdout.readline(), START_TIMEOUT)
         except asyncio.TimeoutError:
             self._process.kill()
+            self._close_socket()  # refuse clients rather than keep them waiting for ever
             raise EmulatorUnavailable("The emulator did not start within a minute.") from None
         url = line.decode().strip()
         if not url.startswith("http://"):
+            self._close_socket()
             raise EmulatorUnavailable(
                 f"The emulator failed to start (exit {self._process.returncode})."
             )
         asyncio.ensure_future(self._drain(self._process.stdout))
         log.info("jupyter_qsession: emulator process %d at %s", self._process.pid, url)
         return url
+
+    def _close_socket(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
     async def _drain(self, stream: asyncio.StreamReader) -> None:
         while await stream.readline():
@@ -185,6 +218,7 @@ class EmulatorProcess:
     async def stop(self) -> None:
         """Give up this lab's lease; stop the emulator when no other live lab holds one."""
         self._stopping = True
+        self._close_socket()  # the emulator serves its own copy for as long as it runs
         if self._watcher is not None:
             self._watcher.cancel()
         (self.lease_dir / str(os.getpid())).unlink(missing_ok=True)
