@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import signal
 import subprocess
 import sys
@@ -100,14 +101,19 @@ def shutdown_api(lab: LabProcess) -> None:
 
 
 def jupyter_server_stop(lab: LabProcess) -> None:
-    subprocess.run(
+    """``jupyter server stop PORT``: it posts /api/shutdown, then polls the pid. The lab is
+    reaped meanwhile (a zombie would look alive to it, and get its SIGTERM 5 s later)."""
+    command = subprocess.Popen(
         [sys.executable, "-m", "jupyter_server", "stop", str(lab.port)],
         env=lab.env,
         stdin=subprocess.DEVNULL,
-        capture_output=True,
-        check=True,
-        timeout=60,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
+    assert lab.process is not None
+    lab.process.wait(timeout=60)
+    output = command.communicate(timeout=60)[0].decode()
+    assert command.returncode == 0, output
 
 
 WAYS = {
@@ -187,9 +193,12 @@ def test_a_stop_that_hangs_ends_within_stop_timeout_despite_a_second_signal(tmp_
         lab.send_signal(signal.SIGTERM)
         wait_for(lambda: "closing session" in lab.log_tail())
         lab.send_signal(signal.SIGINT)
+        lab.send_signal(signal.SIGTERM)
         assert lab.process.wait(timeout=60) == 1, lab.log_tail()
         log = lab.log_tail(100_000)
         assert "SIGINT during the stop: the stop goes on" in log
+        assert "SIGTERM during the stop: the stop goes on" in log
+        assert len(re.findall(r"Shutting down \d+ extensions", log)) == 1  # one cleanup
         assert "the stop did not finish within 3 s" in log
         assert f"session {running.session.session_id} of kernel {running.kernel_id}" in log
         wait_for(lambda: not [pid for pid in running.processes if alive(pid)])

@@ -86,8 +86,9 @@ class CleanStop:
         serverapp._signal_stop = self.on_signal
         serverapp._cleanup = self.cleanup
         signal.signal(signal.SIGTERM, self.on_signal)
-        if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
-            signal.signal(signal.SIGHUP, self.on_signal)
+        hangup = getattr(signal, "SIGHUP", None)  # none on Windows
+        if hangup is not None and signal.getsignal(hangup) == signal.SIG_DFL:
+            signal.signal(hangup, self.on_signal)
         # Python's own handler is still there only without a terminal (at one, jupyter-server
         # installed its confirmation prompt, which we keep).
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
@@ -127,12 +128,15 @@ class CleanStop:
     def expire(self) -> None:
         """The stop took too long: say what was left, kill what this server started, exit."""
         try:
-            left = what_was_left(self.serverapp, self.manager())
+            try:
+                left = "; ".join(what_was_left(self.serverapp, self.manager())) or "nothing"
+            except Exception as exc:  # noqa: BLE001 - the exit below must happen
+                left = f"unknown ({exc!r})"
             log.error(
                 "jupyter_qsession: the stop did not finish within %g s "
                 "(c.QSessionApp.stop_timeout); ending the server. Left: %s",
                 self.timeout,
-                "; ".join(left) or "nothing",
+                left,
             )
             for pid in started_processes(self.serverapp, self.manager()):
                 _kill(pid)
@@ -209,10 +213,11 @@ def _emulator_pid(emulator: EmulatorProcess) -> int | None:
 def _kill(pid: int) -> None:
     """SIGKILL ``pid`` with its process group if it leads one (kernels and the emulator are
     started in their own session, so their children go too), else ``pid`` alone."""
+    kill = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows: SIGTERM terminates
     try:
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, signal.SIGKILL)
+        if hasattr(os, "killpg") and os.getpgid(pid) == pid:
+            os.killpg(pid, kill)
         else:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, kill)
     except OSError:
         pass
