@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 from ..errors import BadRequest, Forbidden
 from ..timing import from_iso
-from .handlers import ID, EmulatorHandler
+from .handlers import ID
 from .query_args import float_arg, int_arg
+from .request_handler import EmulatorHandler
 from .views import session_view
 
 if TYPE_CHECKING:
