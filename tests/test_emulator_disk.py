@@ -182,3 +182,28 @@ def test_the_state_file_is_private_and_no_shared_memory_file_is_made(tmp_path, b
         assert not (tmp_path / "state.sqlite-shm").exists()
     finally:
         emulator.kill()
+
+
+def test_a_key_or_a_private_result_read_refused_by_a_full_disk_is_not_given_out(
+    emulator, state_dir, bell
+):
+    """A user's key is handed out only once it is stored (a key given and then forgotten
+    would lock its kernels out after a restart); a private result's one read happens only
+    once its deletion is stored."""
+    emulator.start()
+    rest = emulator.rest()
+    private = post(rest, "/jobs", {**job_body(bell), "private": True}).json()["id"]
+    emulator.advance(QUEUE_WAIT + JOB + EPS)
+
+    filler = fill(state_dir)
+    assert rest("POST", "/qsession/users/bob/key").status_code == 503
+    assert rest("GET", f"/jobs/{private}/results").status_code == 503
+    filler.unlink()
+
+    key = rest("POST", "/qsession/users/bob/key").json()["api_key"]
+    assert rest("GET", f"/jobs/{private}/results").status_code == 200
+    emulator.kill()
+    emulator.start()
+    rest = emulator.rest()
+    assert rest("POST", "/qsession/users/bob/key").json()["api_key"] == key
+    assert rest("GET", f"/jobs/{private}/results").status_code == 204  # read once, ever
