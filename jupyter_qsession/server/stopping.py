@@ -134,7 +134,8 @@ class CleanStop:
                 left = f"unknown ({exc!r})"
             log.error(
                 "jupyter_qsession: the stop did not finish within %g s "
-                "(c.QSessionApp.stop_timeout); ending the server. Left: %s",
+                "(c.QSessionApp.stop_timeout); ending the server and killing the processes "
+                "it started. Left: %s",
                 self.timeout,
                 left,
             )
