@@ -174,11 +174,34 @@ def test_at_a_terminal_ctrl_c_asks_first_and_y_stops_cleanly(tmp_path):
             os.write(terminal, f"{answer}\n".encode())
             if answer == "n":
                 wait_for(lambda: "resuming operation" in lab.log_tail())
-                assert lab.get("sessions").status_code == 200
+                # It puts its prompt back through the IO loop: let the loop turn (twice).
+                for _ in range(2):
+                    assert lab.get("sessions").status_code == 200
         clean_stop(running)
     finally:
         os.close(terminal)
         os.close(stdin)
+
+
+def test_a_lab_started_under_nohup_still_ignores_sighup(tmp_path):
+    """An ignored SIGHUP (nohup) is inherited across exec and stays ignored. Python runs
+    pending signal handlers in signal-number order, so once SIGUSR1's (jupyter-server's info)
+    has logged, a handled SIGHUP would have been acted on."""
+    lab = LabProcess(tmp_path)
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        lab.spawn()
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    try:
+        lab.wait_until(lambda: lab.get("sessions").status_code == 200)
+        lab.send_signal(signal.SIGHUP)
+        lab.send_signal(signal.SIGUSR1)
+        lab.wait_until(lambda: "active kernel" in lab.log_tail())
+        assert "received signal" not in lab.log_tail(100_000)
+        assert lab.get("sessions").status_code == 200
+    finally:
+        lab.stop()
 
 
 @pytest.mark.timeout(240)
