@@ -37,6 +37,7 @@ print(id(service), before.job_id(), sum(before.result()[0].data.meas.get_counts(
 # Right after the kill: the same service, session and job objects, nothing built again.
 AFTER = """
 in_session = SamplerV2(mode=session).run([isa], shots=10)
+session.close()  # the session holds the QPU until then: a job-mode job would wait for its TTL
 job_mode = SamplerV2(mode=backend).run([isa], shots=10)
 print(json.dumps({
     "service": id(service),
