@@ -2,9 +2,11 @@
 
 Each worker is a long-lived process (qiskit and Aer imported once) that runs one simulation at
 a time. Its parent watches it: a worker whose resident memory passes the limit, or whose
-simulation runs longer than the time limit, is killed and its job fails with that reason; a
-worker that dies (a crash, the OOM killer) fails only its job; cancelling a running job kills
-its worker. A killed worker is replaced on next use.
+simulation runs longer than the time limit, is killed and its job fails with that reason;
+cancelling a running job kills its worker. A worker that dies otherwise (a crash, the OOM
+killer, a kill from outside) is the service's failure, not the user's: its job runs again once
+on a fresh worker, with the same emulated times, and fails only if that worker dies too. A
+killed worker is replaced on next use. Workers die with their emulator (see .lifeline).
 
 Workers are shared by every emulator of a process (tests start many), created on first use.
 """
@@ -12,9 +14,11 @@ Workers are shared by every emulator of a process (tests start many), created on
 from __future__ import annotations
 
 import atexit
+import logging
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 import traceback
@@ -22,7 +26,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from .lifeline import PROCESS_NAME, tie_to_parent
+
+log = logging.getLogger(__name__)
+
 POLL_SECONDS = 0.05
+RUNS_PER_JOB = 2  # a job whose worker died runs once more on a fresh one ("died twice")
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -32,6 +41,14 @@ class SimulationFailed(Exception):
 
 class SimulationCancelled(Exception):
     """The job was cancelled while it ran; its worker was stopped."""
+
+
+class WorkerDied(Exception):
+    """The worker died while it had the job, not by our own kill: ``how`` says how."""
+
+    def __init__(self, exitcode: int | None) -> None:
+        super().__init__(exitcode)
+        self.how = _how_it_ended(exitcode)
 
 
 @dataclass
@@ -44,11 +61,13 @@ class Task:
     finished: float
     future: Future = field(default_factory=Future)
     cancelled: threading.Event = field(default_factory=threading.Event)
+    pid: int | None = None  # the worker process that has it, while one has
 
 
-def _worker_main(conn: Any, memory_mb: int) -> None:
+def _worker_main(conn: Any, memory_mb: int, parent_pid: int) -> None:
     """A worker process: decode each task again (what crosses the pipe is the request's own
     JSON) and simulate it."""
+    tie_to_parent(parent_pid)  # before the imports, which take seconds
     from .backends import BackendCatalog
     from .primitive_runner import PrimitiveRunner
     from .simulation import simulate
@@ -87,15 +106,25 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(child, self.memory_mb), name="qsession-sim", daemon=True
+            target=_worker_main,
+            args=(child, self.memory_mb, os.getpid()),
+            name=PROCESS_NAME,
+            daemon=True,
         )
         self.process.start()
         child.close()
         self.conn = parent
 
     def run(self, task: Task) -> str:
+        """The task's encoded result; :class:`WorkerDied` when the process died on it."""
         self._ensure()
-        self.conn.send((task.program_id, task.backend, task.params, task.started, task.finished))
+        task.pid = self.process.pid
+        try:
+            self.conn.send(
+                (task.program_id, task.backend, task.params, task.started, task.finished)
+            )
+        except OSError:  # it died before the task reached it
+            raise self._died() from None
         deadline = time.monotonic() + self.timeout
         while not self.conn.poll(POLL_SECONDS):
             if time.monotonic() > deadline:
@@ -109,11 +138,7 @@ class _Worker:
                 self.kill()
                 raise SimulationCancelled(task.job_id)
             if not self.process.is_alive():
-                code = self.process.exitcode
-                self.kill()
-                raise SimulationFailed(
-                    f"The simulation process died (exit code {code}), e.g. out of memory."
-                )
+                raise self._died()
             if self._rss_mb() > self.memory_mb:
                 self.kill()
                 raise SimulationFailed(
@@ -123,12 +148,17 @@ class _Worker:
                 )
         try:
             status, payload = self.conn.recv()
-        except EOFError:
-            self.kill()
-            raise SimulationFailed("The simulation process died before answering.") from None
+        except (EOFError, OSError):
+            raise self._died() from None
         if status != "ok":
             raise SimulationFailed(payload)
         return payload
+
+    def _died(self) -> WorkerDied:
+        self.process.join(timeout=5)  # reaped, so its exit code is known
+        died = WorkerDied(self.process.exitcode)
+        self.kill()
+        return died
 
     def _rss_mb(self) -> float:
         try:
@@ -197,14 +227,39 @@ class SimulationWorkers:
                 worker.stop()
                 return
             try:
-                if task.cancelled.is_set():
-                    raise SimulationCancelled(task.job_id)
-                task.future.set_result(worker.run(task))
+                task.future.set_result(self._run(worker, task))
             except BaseException as exc:  # every outcome reaches the job
                 task.future.set_exception(exc)
             finally:
                 with self._lock:
                     self._tasks.pop(task.job_id, None)
+
+    def _run(self, worker: _Worker, task: Task) -> str:
+        deaths: list[str] = []
+        while True:
+            if task.cancelled.is_set():
+                raise SimulationCancelled(task.job_id)
+            try:
+                return worker.run(task)
+            except WorkerDied as died:
+                deaths.append(died.how)
+            task.pid = None
+            if len(deaths) == RUNS_PER_JOB:
+                raise SimulationFailed(
+                    f"The simulation process died twice running this job "
+                    f"({', then '.join(deaths)}), e.g. out of memory; it was not run again."
+                )
+            log.warning(
+                "Job %s: its simulation process died (%s); running it again on a fresh one.",
+                task.job_id,
+                deaths[-1],
+            )
+
+    def pid_of(self, job_id: str) -> int | None:
+        """The pid of the worker process simulating ``job_id``, if one is (operators, tests)."""
+        with self._lock:
+            task = self._tasks.get(job_id)
+        return None if task is None else task.pid
 
     def shutdown(self) -> None:
         for _ in self._threads:
@@ -230,3 +285,12 @@ def shared_workers(size: int, memory_mb: int, timeout: float) -> SimulationWorke
 def _stop_shared() -> None:
     for workers in _shared.values():
         workers.shutdown()
+
+
+def _how_it_ended(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            pass
+    return f"exit code {exitcode}"
