@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from emulator_process import EmulatorProcess, job_body, post
 
-from conftest import EPS, JOB, QUEUE_WAIT
+from conftest import EPS, JOB, QUEUE_WAIT, start_emulator
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="mounting a tmpfs for the state directory needs root"
-)
 SESSION = {"backend": "fake_manila", "mode": "batch"}
 
 
@@ -32,6 +31,8 @@ def mount(*args: str) -> None:
 
 @pytest.fixture
 def state_dir(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs for the state directory needs root")
     folder = tmp_path / "state"
     folder.mkdir()
     mount("-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder))
@@ -207,3 +208,15 @@ def test_a_key_or_a_private_result_read_refused_by_a_full_disk_is_not_given_out(
     rest = emulator.rest()
     assert rest("POST", "/qsession/users/bob/key").json()["api_key"] == key
     assert rest("GET", f"/jobs/{private}/results").status_code == 204  # read once, ever
+
+
+def test_a_state_file_an_older_emulator_left_readable_is_made_private(tmp_path):
+    state = tmp_path / "state.sqlite"
+    with closing(sqlite3.connect(state)) as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    state.chmod(0o644)
+    emulator = start_emulator(state_path=str(state))
+    try:
+        assert state.stat().st_mode & 0o777 == 0o600
+    finally:
+        emulator.stop()

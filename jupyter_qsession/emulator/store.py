@@ -148,7 +148,7 @@ class EmulatorStore:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         self._check_open()
         try:
-            if self._db is None:  # the last write failed: start afresh (the disk may be back)
+            if self._db is None:  # a write failed oddly: start afresh (the disk may be back)
                 self._db = self._connect()
             db = self._db
             db.execute("BEGIN")
@@ -160,7 +160,11 @@ class EmulatorStore:
                     db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
-            self._drop()
+            # A full disk leaves the connection sound (SQLite rolled the transaction back) and
+            # it keeps the file's lock and serves a rollback's reads; after any other error its
+            # pager may be stuck in an error state, so the next write opens a new one.
+            if getattr(exc, "sqlite_errorname", "") != "SQLITE_FULL":
+                self._drop()
             raise self._unavailable("cannot write", exc) from None
 
     def _check_open(self) -> None:
@@ -226,9 +230,10 @@ def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            os.chmod(path, 0o600)
+    except FileExistsError:  # made by an older emulator, maybe with its -wal: both private
+        for made in (path, path.with_name(path.name + "-wal")):
+            if made.exists() and made.stat().st_mode & 0o077:
+                os.chmod(made, 0o600)
 
 
 def _job_data(job: Job) -> str:
