@@ -8,6 +8,7 @@ import pytest
 import requests
 from emulator_process import EmulatorProcess, job_body, post
 from qiskit_ibm_runtime import SamplerV2
+from qiskit_ibm_runtime.exceptions import IBMRuntimeError
 
 from conftest import EPS, JOB, QUEUE_WAIT
 from jupyter_qsession.emulator import runtime_service
@@ -76,3 +77,23 @@ def test_a_job_submitted_by_the_client_before_a_kill_is_there_after_it(emulator,
     emulator.start()
     listed = emulator.rest()("GET", "/jobs").json()
     assert sorted(job["id"] for job in listed["jobs"]) == sorted(ids)
+
+
+def test_the_client_whose_submit_was_committed_but_never_answered_gets_no_id_and_one_job_runs(
+    emulator, bell
+):
+    """The unmodified client does not send a POST again after a dropped answer (it retries a
+    POST only on a 5xx), so a job committed before the kill is never made twice."""
+    emulator.start()
+    service = runtime_service(emulator.url, "operator-key")
+    sampler = SamplerV2(mode=service.backend("fake_manila"))
+    emulator.kill()
+    emulator.start(failpoint="after-commit:/jobs")
+    with pytest.raises(IBMRuntimeError, match="Remote end closed connection"):
+        sampler.run([bell], shots=10)
+    assert emulator.died() == SIGKILL
+
+    emulator.start()
+    (job,) = service.jobs()
+    emulator.advance(QUEUE_WAIT + JOB + EPS)
+    assert job.status() == "DONE"
