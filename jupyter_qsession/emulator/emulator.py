@@ -175,7 +175,8 @@ class Emulator:
         try:
             self.commit()
         except EmulatorStateUnavailable:
-            persistence.roll_back(self.store, self)
+            for job in persistence.roll_back(self.store, self):
+                self._execute(job)
             self.reschedule()
             raise
 

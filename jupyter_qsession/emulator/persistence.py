@@ -75,14 +75,14 @@ def restore(store: EmulatorStore, emulator: Emulator) -> list[Job]:
     return [job for job in jobs if job.status == RUNNING and not job.result_ready]
 
 
-def roll_back(store: EmulatorStore, emulator: Emulator) -> None:
+def roll_back(store: EmulatorStore, emulator: Emulator) -> list[Job]:
     """Forget every change since the last commit: a fresh scheduler takes the stored state.
 
     Called when a command's changes could not be committed, so that nothing the client was
     refused stays in memory (it retries the request: a kept job would run twice). The command
-    ran in one loop callback right after a successful commit (handlers.py), so the store holds
-    exactly the state before it. Simulations follow: one the command started is stopped, one
-    it stopped (a running job cancelled or deleted) is started again.
+    ran in one loop callback right after a successful commit (request_handler.py), so the store
+    holds exactly the state before it. A simulation the command started is stopped; the running
+    jobs whose simulation it stopped (a cancel or a delete) are returned, to be simulated again.
     """
     old = emulator.scheduler
     sessions, jobs, _, _ = store.load()
@@ -93,13 +93,15 @@ def roll_back(store: EmulatorStore, emulator: Emulator) -> None:
         restored = emulator.scheduler.jobs.get(job.id)
         if job.status == RUNNING and (restored is None or restored.status != RUNNING):
             emulator.runner.cancel(job.id)  # the command started it
+    emulator.feed.publish(set(old.unsaved.sessions))
+    log.warning("Rolled back to the last committed state (%d jobs)", len(jobs))
+    stopped = []
     for job in jobs:
         before = old.jobs.get(job.id)
         if job.status == RUNNING and not job.result_ready:
-            if before is None or before.status != RUNNING:  # the command stopped it
-                emulator._execute(job)
-    emulator.feed.publish(set(old.unsaved.sessions))
-    log.warning("Rolled back to the last committed state (%d jobs)", len(jobs))
+            if before is None or before.status != RUNNING:
+                stopped.append(job)
+    return stopped
 
 
 def _take_back(
