@@ -2,21 +2,24 @@
 and the key that signs access tokens.
 
 The scheduler marks what changed; :meth:`EmulatorStore.save` writes it in one transaction,
-committed before the request that made the change is answered (handlers.py), so an emulator
-killed at any moment restarts with every job, session and key it acknowledged: queued jobs
-queue on, a job that was running is simulated again, sessions keep their TTLs (their times are
-absolute).
+committed before the request that made the change is answered (request_handler.py), so an
+emulator killed at any moment restarts with every job, session and key it acknowledged:
+queued jobs queue on, a job that was running is simulated again, sessions keep their TTLs
+(their times are absolute).
 
 Durability: WAL with ``synchronous=NORMAL`` survives a kill of the process (a committed
 transaction is in the ``-wal`` file, which the OS keeps); only a power loss can take the last
-commits. ``locking_mode=EXCLUSIVE``, set before WAL is first used, keeps the WAL index in the
-process's memory: no ``-shm`` file is ever made or mmapped (an unwritable one killed the
-process with SIGBUS), and no second emulator can open the file while this one runs
+commits. ``synchronous=FULL`` (an fsync per commit) measured 6x dearer per commit here
+(0.23 ms against 0.04 ms), for power losses a local emulator need not survive.
+
+``locking_mode=EXCLUSIVE``, set before WAL is first used, keeps the WAL index in the process's
+memory: no ``-shm`` file is ever made or mmapped (an unwritable one killed the process with
+SIGBUS), and no second emulator can open the file while this one runs
 (https://www.sqlite.org/wal.html, "exclusive locking mode"). The file is made 0600 (it holds
 users' API keys; SQLite gives the ``-wal`` the same mode).
 
 A write that fails (disk full or read-only) raises :class:`.EmulatorStateUnavailable` and
-leaves the file as it was; the next write tries again on a fresh connection.
+leaves the file as it was; the next write tries again.
 """
 
 from __future__ import annotations
