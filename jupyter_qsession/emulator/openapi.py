@@ -28,6 +28,8 @@ ERRORS = {
     403: "Not the operator's key",
     404: "Unknown id or backend, or someone else's session or job",
     409: "The session or job does not allow it in its current state",
+    503: "The emulator cannot write its state (disk full or read-only): nothing was changed, "
+    "send it again later",
 }
 
 
@@ -256,6 +258,17 @@ OPERATOR: dict[str, dict[str, Any]] = {
 }
 
 
+def _may_refuse_changes(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every change is committed before it is answered: a 503 if the state file refuses it
+    (the token grant changes nothing; a private job's one read of its results does)."""
+    for path, item in paths.items():
+        for method in ("get", "post", "put", "patch", "delete"):
+            changes = method != "get" or path.endswith("/results")
+            if method in item and changes and path != "/identity/token":
+                item[method]["responses"].setdefault("503", _errors(503)["503"])
+    return paths
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -264,10 +277,11 @@ def document() -> dict[str, Any]:
             "version": "1",
             "description": "The subset of IBM's Qiskit Runtime REST API that qiskit-ibm-runtime "
             "calls, as the emulator serves it, and the emulator's operator routes (the key it "
-            "was started with only). Every refusal is a 4xx with a ServiceError body.",
+            "was started with only). Every refusal is a 4xx with a ServiceError body, but the "
+            "503 of a change the emulator cannot commit to its state file.",
         },
         "security": [{"bearer": []}],
-        "paths": {**RUNTIME, **OPERATOR},
+        "paths": _may_refuse_changes({**RUNTIME, **OPERATOR}),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
