@@ -49,20 +49,9 @@ class KernelStartGate:
             self._original = self.kernel_manager.start_kernel
             self.kernel_manager.start_kernel = self.start_kernel
 
-    def remove(self) -> None:
-        """Give the kernel manager its own ``start_kernel`` back."""
-        if self._original is not None:
-            if self.kernel_manager.__dict__.get("start_kernel") == self.start_kernel:
-                del self.kernel_manager.start_kernel
-            self._original = None
-
     def open(self) -> None:
         """Kernels may start now: ``env()`` is final (or as good as it will get)."""
         self._open.set()
-
-    @property
-    def is_open(self) -> bool:
-        return self._open.is_set()
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> Any:
         assert self._original is not None
@@ -71,10 +60,11 @@ class KernelStartGate:
                 await asyncio.wait_for(self._open.wait(), self.limit)
             except asyncio.TimeoutError:
                 log.warning(
-                    "jupyter_qsession: the extension has not started after %g s; a kernel "
-                    "starts with what is known so far (it may not reach the provider)",
+                    "jupyter_qsession: the extension has not started after %g s; kernels "
+                    "start with what is known so far (they may not reach the provider)",
                     self.limit,
                 )
+                self.open()  # held once is enough: the next kernels start at once
         base = kwargs.get("env")
         kwargs["env"] = {**(os.environ if base is None else base), **self.env()}
         return await self._original(*args, **kwargs)
