@@ -79,6 +79,20 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _wait_for_ready(client: BlockingKernelClient, timeout: float) -> None:
+    """``wait_for_ready``, which calls a kernel dead whose heartbeat is late (one still
+    starting, or a busy machine): tried again until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.wait_for_ready(timeout=max(1.0, deadline - time.monotonic()))
+            return
+        except RuntimeError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
 def run_in_kernel(root: Path, kernel_id: str, code: str, timeout: float = 60) -> str:
     """Run ``code`` in the kernel whose connection file is in ``root/runtime``; return its
     stdout (stripped). Fails if the code raised."""
@@ -88,10 +102,7 @@ def run_in_kernel(root: Path, kernel_id: str, code: str, timeout: float = 60) ->
     client.load_connection_file()
     client.start_channels()
     try:
-        # wait_for_ready calls a kernel dead that has not answered its first heartbeat yet (one
-        # still starting on a busy machine): wait for the heartbeat first.
-        wait_for(client.hb_channel.is_beating, timeout, interval=0.05)
-        client.wait_for_ready(timeout=timeout)
+        _wait_for_ready(client, timeout)
         output: list[str] = []
         reply = client.execute_interactive(
             code,
