@@ -20,6 +20,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from processes import alive, children, wait_for
 from soak_audit import Findings, audit
 from soak_clients import client_main
 
+from conftest import Rest
 from jupyter_qsession.server.providers.process import EmulatorProcess
 
 WORKER_NAME = "qsession-sim"
@@ -105,9 +107,11 @@ class StateDisk:
         self.mounted = done.returncode == 0
         self.why_not = "" if self.mounted else f"cannot mount a tmpfs: {done.stderr.strip()}"
 
-    def unwritable(self, seconds: float) -> str:
+    def unwritable(self, seconds: float, refused: Callable[[], bool]) -> str:
         """Make the state refuse writes for ``seconds``; say how. Read-only first; a tmpfs
-        refuses that while the emulator holds its file open for writing (EBUSY), so then full."""
+        refuses that while the emulator holds its file open for writing (EBUSY), so then full.
+        A full disk refuses a commit only once SQLite needs a new page (its log reuses the
+        pages it has), so the ``seconds`` count from the first change ``refused``."""
         if _mount("-o", "remount,ro", str(self.folder)).returncode == 0:
             time.sleep(seconds)
             _mount("-o", "remount,rw", str(self.folder))
@@ -120,9 +124,15 @@ class StateDisk:
                     handle.flush()
         except OSError:
             pass  # the disk is full
+        start = time.monotonic()
+        try:
+            wait_for(refused, 60, 0.05)
+            how = f"full, the first change refused after {time.monotonic() - start:.1f} s"
+        except AssertionError:
+            how = "full, but no change was refused within 60 s"
         time.sleep(seconds)
         filler.unlink()
-        return "full (a tmpfs open for writing cannot be remounted read-only)"
+        return how + " (a tmpfs open for writing cannot be remounted read-only)"
 
     def release(self) -> None:
         if self.mounted:
@@ -183,12 +193,20 @@ def _state(pid: int) -> str:
         return ""
 
 
-def user_key(url: str, operator_key: str, user: str) -> str:
-    from conftest import Rest
+def new_key(url: str, operator_key: str, user: str) -> requests.Response:
+    """A change: a new API key for ``user`` (the emulator's operator hands them out)."""
+    return Rest(url, operator_key)("POST", f"/qsession/users/{user}/key", json={})
 
-    answer = Rest(url, operator_key)("POST", f"/qsession/users/{user}/key", json={})
+
+def user_key(url: str, operator_key: str, user: str) -> str:
+    answer = new_key(url, operator_key, user)
     assert answer.status_code == 200, answer.text
     return answer.json()["api_key"]
+
+
+def refuses_changes(url: str, operator_key: str) -> Callable[[], bool]:
+    """A probe: whether the emulator refuses a change now with the documented 503."""
+    return lambda: new_key(url, operator_key, "soak-probe").status_code == 503
 
 
 def run_soak(plan: Plan, workdir: Path, say=print) -> Findings:
@@ -235,7 +253,7 @@ def _drive(plan, workdir, url, emulator, disk, findings, say) -> None:
         elif kind == "worker":
             event = kill_worker(emulator)
         else:
-            how = disk.unwritable(plan.unwritable)
+            how = disk.unwritable(plan.unwritable, refuses_changes(url, emulator.operator_key))
             event = f"state unwritable for {plan.unwritable:g} s: {how}"
         findings.events.append(event)
         say(f"  at {acks.value} acknowledged: {event}")
