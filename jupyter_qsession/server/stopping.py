@@ -27,6 +27,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from traitlets import Float
@@ -69,10 +70,12 @@ class CleanStop:
     """Routes the stop signals to ``serverapp``'s own stop, runs its cleanup once, and ends
     the process within ``timeout`` seconds of the first request to stop."""
 
-    def __init__(self, serverapp: Any, timeout: float, manager: Any = lambda: None) -> None:
+    def __init__(
+        self, serverapp: Any, timeout: float, manager: Callable[[], Any] = lambda: None
+    ) -> None:
         self.serverapp = serverapp
         self.timeout = timeout
-        self.manager = manager  # () -> the SessionManager, for what was left
+        self.manager = manager  # the SessionManager (or None), for what was left
         self._signal_stop = serverapp._signal_stop
         self._cleanup = serverapp._cleanup
         self._cleaning: asyncio.Future | None = None
