@@ -6,7 +6,8 @@ rounds through job mode, sessions and batches and both primitive generations (Sa
 EstimatorV2 and the client-side executor Sampler / Estimator), against the durable emulator
 process run by the lab's own supervisor (wall clock, short queue wait and TTLs). After a calm
 share of the jobs, the emulator is killed with SIGKILL ``--emulator-kills`` times (the
-supervisor restarts it on its state, on the same socket), a simulation worker
+supervisor restarts it on its state, on the same socket) and kills itself at each of
+``--failpoints`` (default: after committing a job, before answering), a simulation worker
 ``--worker-kills`` times, and the state directory (a tmpfs) refuses writes for ``--unwritable``
 seconds. The same code runs in tests/test_soak.py (a few hundred jobs); it lives in
 tests/soak_chaos.py, tests/soak_clients.py and tests/soak_audit.py.
@@ -40,6 +41,11 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=plan.jobs)
     parser.add_argument("--emulator-kills", type=int, default=plan.emulator_kills)
     parser.add_argument("--worker-kills", type=int, default=plan.worker_kills)
+    parser.add_argument(
+        "--failpoints",
+        default=",".join(plan.failpoints),
+        help="more emulator kills, each at this failpoint of a job submission (comma-separated)",
+    )
     parser.add_argument("--unwritable", type=float, default=plan.unwritable, help="seconds")
     args = parser.parse_args()
     plan = Plan(
@@ -47,6 +53,7 @@ def main() -> int:
         jobs=args.jobs,
         emulator_kills=args.emulator_kills,
         worker_kills=args.worker_kills,
+        failpoints=tuple(point for point in args.failpoints.split(",") if point),
         unwritable=args.unwritable,
     )
     print(f"== soak: {plan.clients} clients, {plan.jobs} jobs, chaos: {plan.events()}")

@@ -1,6 +1,7 @@
 """The chaos soak (issue 18): client processes (tests/soak_clients.py) drive the durable emulator
-process while it is killed with SIGKILL, its simulation workers are killed and its state cannot
-be written for a while; then every acknowledged job is looked up on the service.
+process while it is killed with SIGKILL (from outside, and by itself at a failpoint between
+committing a job and answering), its simulation workers are killed and its state cannot be
+written for a while; then every acknowledged job is looked up on the service.
 
 One implementation for ``bench/soak.py`` (thousands of jobs, figures) and tests/test_soak.py
 (a few hundred, the rules asserted). The emulator runs under the lab's own supervisor
@@ -31,7 +32,10 @@ from soak_audit import Findings, audit
 from soak_clients import client_main
 
 from conftest import Rest
+from jupyter_qsession.emulator.failpoints import AFTER_COMMIT
+from jupyter_qsession.emulator.failpoints import POINTS as FAILPOINTS
 from jupyter_qsession.server.providers.process import EmulatorProcess
+from jupyter_qsession.wire import FAILPOINT_ENV
 
 WORKER_NAME = "qsession-sim"
 
@@ -44,6 +48,9 @@ class Plan:
     jobs: int = 2000
     emulator_kills: int = 3
     worker_kills: int = 2
+    # More kills, each by the emulator itself at a failpoint (emulator/failpoints.py) of the
+    # next job submitted: "after-commit" is the answer lost after the commit.
+    failpoints: tuple[str, ...] = (AFTER_COMMIT,)
     unwritable: float = 10.0
     calm: float = 0.2  # the share of jobs acknowledged before the first chaos (the baseline)
     job_deadline: float = 120.0  # seconds a client waits for one job to end
@@ -61,6 +68,7 @@ class Plan:
         kinds: list[str] = []
         for n in range(max(self.emulator_kills, self.worker_kills)):
             kinds += ["emulator"] * (n < self.emulator_kills) + ["worker"] * (n < self.worker_kills)
+        kinds += list(self.failpoints)
         if self.unwritable:
             kinds.insert((len(kinds) + 1) // 2, "unwritable")
         first, last = self.calm + 0.05, 0.85
@@ -164,6 +172,29 @@ def kill_emulator(emulator: SupervisedEmulator, url: str) -> str:
     return f"emulator {pid} killed: answered again after {seconds:.2f} s"
 
 
+def kill_at_failpoint(emulator: SupervisedEmulator, url: str, point: str) -> str:
+    """Restart the emulator with ``$QSESSION_EMULATOR_FAILPOINT`` set to ``point:/jobs`` (the
+    supervisor passes its environment on), so it kills itself at the next job submitted; the
+    one the supervisor starts after that runs without it."""
+    pid = emulator.pid
+    os.environ[FAILPOINT_ENV] = f"{point}:/jobs"
+    try:
+        os.kill(pid, signal.SIGKILL)
+        armed = wait_for(lambda: _other_pid(emulator, pid), 60, 0.005)
+    finally:
+        del os.environ[FAILPOINT_ENV]
+    wait_for(lambda: not alive(armed), 120, 0.005)
+    seconds = answer_time(url)
+    return f"emulator {armed} killed itself {point} a job: answered again after {seconds:.2f} s"
+
+
+def _other_pid(emulator: SupervisedEmulator, pid: int) -> int:
+    try:
+        return emulator.pid if emulator.pid != pid else 0
+    except (OSError, ValueError):  # being written
+        return 0
+
+
 def kill_worker(emulator: SupervisedEmulator) -> str:
     """SIGKILL one simulation worker, one that is simulating if any is within 5 s."""
     deadline = time.monotonic() + 5
@@ -252,6 +283,8 @@ def _drive(plan, workdir, url, emulator, disk, findings, say) -> None:
             event = kill_emulator(emulator, url)
         elif kind == "worker":
             event = kill_worker(emulator)
+        elif kind in FAILPOINTS:
+            event = kill_at_failpoint(emulator, url, kind)
         else:
             how = disk.unwritable(plan.unwritable, refuses_changes(url, emulator.operator_key))
             event = f"state unwritable for {plan.unwritable:g} s: {how}"
