@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -57,10 +58,12 @@ def main() -> int:
         unwritable=args.unwritable,
     )
     print(f"== soak: {plan.clients} clients, {plan.jobs} jobs, chaos: {plan.events()}")
+    print("load average at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
-        findings = run_soak(plan, Path(folder))
-    print(f"ran {time.monotonic() - started:.0f} s")
+        findings = run_soak(plan, Path(folder), say=partial(print, flush=True))
+    print(f"ran {time.monotonic() - started:.0f} s; load average at the end: ", end="")
+    print("{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for line in findings.report():
         print(line)
     ratio = findings.chaos_rate / findings.calm_rate if findings.calm_rate else float("nan")
