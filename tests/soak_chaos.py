@@ -73,7 +73,7 @@ class Plan:
             kinds.insert((len(kinds) + 1) // 2, "unwritable")
         first, last = self.calm + 0.05, 0.85
         step = (last - first) / max(1, len(kinds) - 1)
-        return [(first + n * step, kind) for n, kind in enumerate(kinds)]
+        return [(round(first + n * step, 2), kind) for n, kind in enumerate(kinds)]
 
 
 class SupervisedEmulator:
