@@ -70,13 +70,27 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def state(pid: int) -> str:
+    """The process's state letter (``R`` running, ``S`` sleeping, ``Z`` zombie, ...); '' if
+    there is no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
 def alive(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie does not count)."""
+    return state(pid) not in ("", "Z")
+
+
+def name(pid: int) -> str:
+    """The process's name in ``/proc/<pid>/comm`` (what it set with ``PR_SET_NAME``, e.g. the
+    emulator's ``qsession-sim`` workers); '' if there is no such process."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
-        return False
-    return state != "Z"
+        return ""
 
 
 def _wait_for_ready(client: BlockingKernelClient, timeout: float) -> None:

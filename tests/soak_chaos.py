@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from processes import alive, children, wait_for
+from processes import alive, children, name, state, wait_for
 from soak_audit import Findings, audit
 from soak_clients import client_main
 
@@ -199,8 +199,8 @@ def kill_worker(emulator: SupervisedEmulator) -> str:
     """SIGKILL one simulation worker, one that is simulating if any is within 5 s."""
     deadline = time.monotonic() + 5
     while True:
-        workers = [p for p in children(emulator.pid) if _comm(p) == WORKER_NAME]
-        busy = [p for p in workers if _state(p) == "R"]
+        workers = [p for p in children(emulator.pid) if name(p) == WORKER_NAME]
+        busy = [p for p in workers if state(p) == "R"]
         if busy or (workers and time.monotonic() > deadline):
             victim = (busy or workers)[0]
             os.kill(victim, signal.SIGKILL)
@@ -208,20 +208,6 @@ def kill_worker(emulator: SupervisedEmulator) -> str:
         if time.monotonic() > deadline + 10:
             return f"no {WORKER_NAME} worker found to kill"
         time.sleep(0.01)
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return ""
 
 
 def new_key(url: str, operator_key: str, user: str) -> requests.Response:
