@@ -160,7 +160,9 @@ def answer_time(url: str) -> float:
         try:
             requests.get(f"{url}/api/v1/backends", timeout=120)
             return time.monotonic() - start
-        except requests.ConnectionError:
+        except requests.ConnectionError:  # refused: the supervisor gave up (its log says why)
+            if time.monotonic() - start > 120:
+                raise
             time.sleep(0.01)
 
 
@@ -234,20 +236,24 @@ def run_soak(plan: Plan, workdir: Path, say=print) -> Findings:
     if not disk.mounted and plan.unwritable:
         findings.notes.append(f"unwritable phase skipped: {disk.why_not}")
         plan.unwritable = 0
+    clients: list = []
     try:
         url = emulator.start()
-        _drive(plan, workdir, url, emulator, disk, findings, say)
+        _drive(plan, workdir, url, emulator, disk, findings, clients, say)
         audit(url, emulator.operator_key, workdir, plan, findings)
     finally:
+        for client in clients:  # still running only if the soak itself failed
+            if client.is_alive():
+                client.kill()
+                client.join()
         emulator.stop()
         disk.release()
     return findings
 
 
-def _drive(plan, workdir, url, emulator, disk, findings, say) -> None:
+def _drive(plan, workdir, url, emulator, disk, findings, processes, say) -> None:
     context = multiprocessing.get_context("spawn")
     acks = context.Value("i", 0)
-    processes = []
     for n in range(plan.clients):
         share = plan.jobs // plan.clients + (n < plan.jobs % plan.clients)
         key = user_key(url, emulator.operator_key, f"soak-user-{n}")
@@ -256,7 +262,8 @@ def _drive(plan, workdir, url, emulator, disk, findings, say) -> None:
         processes.append(context.Process(target=client_main, args=args, daemon=True))
     for process in processes:
         process.start()
-    wait_for(lambda: acks.value >= plan.clients, 300, 0.02)  # every client has warmed up
+    # Every client has warmed up (or ended: a crash is reported by the audit).
+    wait_for(lambda: acks.value >= plan.clients or _all_ended(processes), 300, 0.02)
     calm_start, calm_acks = time.monotonic(), acks.value
     for share, kind in plan.events():
         due = share * plan.jobs
