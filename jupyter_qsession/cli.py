@@ -110,7 +110,12 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
 
     token = args.token or os.environ.get(OPERATOR_KEY_ENV) or None
     clock = ManualClock() if args.clock == "manual" else None
-    emulator = settings.build(api_key=token, clock=clock, state_path=args.state)
+    from .errors import QSessionError
+
+    try:
+        emulator = settings.build(api_key=token, clock=clock, state_path=args.state)
+    except QSessionError as exc:  # its state cannot be opened: one line, not a traceback
+        parser.exit(1, f"jupyter qsession emulator: {exc.message}\n")
     info = Path(args.info_file) if args.info_file else None
 
     async def main() -> None:

@@ -91,9 +91,13 @@ class EmulatorStore:
                 "stop that one, or give this one another state file."
             )
         why = "disk is full" if "full" in str(exc) else str(exc)
+        then = (
+            "new work is refused until it can."
+            if doing == "cannot write"
+            else "choose a state file in a folder it can write (--state)."
+        )
         return EmulatorStateUnavailable(
-            f"The emulator {doing} its state at {self.path} ({why}): new work is refused "
-            "until it can."
+            f"The emulator {doing} its state at {self.path} ({why}): {then}"
         )
 
     # ----------------------------------------------------------------- writing
