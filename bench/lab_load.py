@@ -21,7 +21,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from lab_process import SETTLE, LabServer, descendants, load, percentile, rss_mb
+from lab_process import SETTLE, LabServer, load, percentile, rss_mb
+from processes import descendants  # tests/, on the path through lab_process
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 logging.getLogger("qiskit_ibm_runtime").setLevel(logging.ERROR)

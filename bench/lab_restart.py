@@ -21,7 +21,8 @@ import warnings
 from pathlib import Path
 
 import requests
-from lab_process import LabServer, children, load
+from lab_process import LabServer, load
+from processes import children  # tests/, on the path through lab_process
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 GRANT = "urn:ibm:params:oauth:grant-type:apikey"
