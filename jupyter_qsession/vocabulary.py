@@ -59,6 +59,28 @@ class SessionOrigin(Word):
     ELSEWHERE = "elsewhere"  # found on the account: a script, another server, a colleague's laptop
 
 
+class AccountState(Word):
+    """Whether the lab can reach an account's service now."""
+
+    UNKNOWN = "unknown"  # not asked yet
+    REACHABLE = "reachable"
+    UNREACHABLE = "unreachable"  # the last try failed; tried again later, with backoff
+
+
+class AccountSource(Word):
+    """Where the lab found an account."""
+
+    LAB = "lab"  # the lab's own emulator
+    SAVED = "saved"  # qiskit-ibm-runtime's account file (``save_account``)
+    ENVIRONMENT = "environment"  # $QISKIT_IBM_TOKEN (with $QISKIT_IBM_URL/_INSTANCE/_CHANNEL)
+    CONFIG = "config"  # c.QSessionApp.accounts
+
+
+# The lab's own emulator is the account of this name, on the channel of this name.
+EMULATOR_ACCOUNT = "emulator"
+LOCAL_CHANNEL = "local"
+
+
 class EndedReason(Word):
     """Why a session is closed: the service's reasons, then the lab server's own."""
 
@@ -131,6 +153,12 @@ MODE_WORDS = {
 ORIGIN_WORDS = {
     SessionOrigin.KERNEL: "Opened by this server's kernels",
     SessionOrigin.ELSEWHERE: "Elsewhere on this account",
+}
+
+ACCOUNT_STATE_WORDS = {
+    AccountState.UNKNOWN: "connecting",
+    AccountState.REACHABLE: "reachable",
+    AccountState.UNREACHABLE: "unreachable",
 }
 
 # What a job's status means, for a tooltip (the status itself is shown as the client names it).

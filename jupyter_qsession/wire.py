@@ -30,7 +30,7 @@ ALIASES_ENV = "QSESSION_EMULATOR_BACKEND_ALIASES"
 # The lab server's REST prefix, and its version: bump it when a field or path changes meaning
 # (the sidebar, generated from it, refuses to talk to a server of another version).
 API_PREFIX = "/qsession/api"
-API_VERSION = "1"
+API_VERSION = "2"
 # Not `Authorization`: that header carries jupyter-server user tokens.
 KERNEL_TOKEN_HEADER = "X-QSession-Kernel-Token"
 

@@ -1,6 +1,52 @@
 // Generated from jupyter_qsession/server/models.py, vocabulary.py and wire.py by
 // `python -m jupyter_qsession.server.codegen`. Do not edit by hand.
 
+export interface AccountList {
+  accounts: Array<AccountModel>;
+}
+
+/** One account the lab serves, as its service says now. Never a token. */
+export interface AccountModel {
+  /** The account's name: 'emulator' (the lab's own), or as saved. */
+  name: string;
+  /** 'local' (the lab's emulator), 'ibm_quantum_platform', ... */
+  channel: string;
+  /** The instance (CRN or name), if any. */
+  instance: string | null;
+  /** 'emulator' (a jupyter-qsession emulator) or 'ibm'. */
+  provider: string;
+  source: AccountSource;
+  /** Where a backend several accounts have goes: the client's default saved account, else the lab's emulator. */
+  is_default: boolean;
+  state: AccountState;
+  /** Why it is unreachable, in words. */
+  problem: string | null;
+  /** When the lab last asked it. */
+  last_try: string | null;
+  /** When it asks an unreachable one again. */
+  next_try: string | null;
+  /** Its backends' names, as it last listed them. */
+  backends: Array<string>;
+  /** Its usage for the period, as it reports it; null: not known. */
+  usage: AccountUsage | null;
+}
+
+/** Which account (one connection to one Runtime service) a session lives on. Never a token. */
+export interface AccountRef {
+  /** The account's name: 'emulator' (the lab's own), or as saved. */
+  name: string;
+  /** 'local' (the lab's emulator), 'ibm_quantum_platform', ... */
+  channel: string;
+  /** The instance (CRN or name), if any. */
+  instance?: string | null;
+}
+
+/** Where the lab found an account. */
+export type AccountSource = 'lab' | 'saved' | 'environment' | 'config';
+
+/** Whether the lab can reach an account's service now. */
+export type AccountState = 'unknown' | 'reachable' | 'unreachable';
+
 /** The account's (instance's) QPU usage for the period, as the service reports it (``QiskitRuntimeService.usage()``). */
 export interface AccountUsage {
   /** usage_consumed_seconds: QPU time used this period. */
@@ -56,6 +102,8 @@ export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'ERROR' | 'CANCELLED' | 
 /** What a kernel sends to put a session it opened under its kernel id. */
 export interface RegisterSession {
   session_id: string;
+  /** The account the kernel opened it on (null: the lab asks its accounts). */
+  account?: string | null;
 }
 
 /** Who is asking and what they may do, so the sidebar can disable what would be refused. */
@@ -63,7 +111,6 @@ export interface ServerInfo {
   /** The Python package's version. */
   version: string;
   api_version: string;
-  provider: string;
   user: string;
   /** May close/cancel their own sessions. */
   can_write: boolean;
@@ -81,14 +128,18 @@ export interface ServerInfo {
   ended_sessions_visible_for?: number | null;
 }
 
-/** One WebSocket message: a snapshot on connect, then one per change of a session or of the account's usage. */
+/** One WebSocket message: a snapshot on connect, then one per change of a session or of an account (its state, backends or usage). */
 export interface SessionEvent {
-  type: 'snapshot' | 'session' | 'usage';
+  type: 'snapshot' | 'session' | 'account';
   sessions?: Array<SessionModel> | null;
   /** The changed session, whole: the browser replaces its row. */
   session?: SessionModel | null;
-  /** The account's usage (in the snapshot too, once known). */
-  usage?: AccountUsage | null;
+  /** Every account (in the snapshot). */
+  accounts?: Array<AccountModel> | null;
+  /** The changed account, whole. */
+  account?: AccountModel | null;
+  /** The name of an account that is no longer served. */
+  gone_account?: string | null;
 }
 
 export interface SessionList {
@@ -131,8 +182,10 @@ export interface SessionModel {
   notebook: string | null;
   /** The jupyter-server user it belongs to. */
   owner: string;
-  /** 'emulator' or 'ibm'. */
+  /** 'emulator' or 'ibm': what kind of service its account is. */
   provider: string;
+  /** The account (the service) it lives on. */
+  account: AccountRef;
   /** When this server registered it (a kernel's) or first found it (elsewhere). */
   registered_at: string;
   /** 'kernel': a kernel of this server registered it; 'elsewhere': found on the account (a script, another server, a colleague). Kernel policies never touch the latter. */
@@ -160,7 +213,7 @@ export interface Transition {
 }
 
 /** The REST API version this frontend was generated with; the server reports its own in `ServerInfo.api_version`. */
-export const API_VERSION = '1';
+export const API_VERSION = '2';
 
 /** Every job status. */
 export const JOB_STATUSES: ReadonlyArray<JobStatus> = ['QUEUED', 'RUNNING', 'DONE', 'ERROR', 'CANCELLED', 'UNKNOWN'];

@@ -99,7 +99,6 @@ class InfoHandler(QSessionHandler):
             ServerInfo(
                 version=__version__,
                 api_version=API_VERSION,
-                provider=self.manager.provider.name,
                 user=access.username(self),
                 can_write=await access.allowed(self, "write"),
                 can_act_on_others=await access.may_on_others(self, "write"),

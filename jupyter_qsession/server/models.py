@@ -10,9 +10,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..vocabulary import EndedReason, JobStatus, SessionMode, SessionOrigin, SessionState
+from ..vocabulary import (
+    EMULATOR_ACCOUNT,
+    LOCAL_CHANNEL,
+    AccountSource,
+    AccountState,
+    EndedReason,
+    JobStatus,
+    SessionMode,
+    SessionOrigin,
+    SessionState,
+)
 
 
 class _Model(BaseModel):
@@ -39,6 +49,21 @@ class Transition(_Model):
 
     state: SessionState
     at: str
+
+
+class AccountRef(_Model):
+    """Which account (one connection to one Runtime service) a session lives on. Never a token."""
+
+    name: str = Field(description="The account's name: 'emulator' (the lab's own), or as saved.")
+    channel: str = Field(description="'local' (the lab's emulator), 'ibm_quantum_platform', ...")
+    instance: str | None = Field(default=None, description="The instance (CRN or name), if any.")
+
+
+# What registry rows written before accounts existed (one provider per lab) lived on.
+_ACCOUNT_OF_PROVIDER = {
+    "emulator": {"name": EMULATOR_ACCOUNT, "channel": LOCAL_CHANNEL},
+    "ibm": {"name": "ibm", "channel": "ibm_quantum_platform"},
+}
 
 
 class ServiceSession(_Model):
@@ -87,7 +112,8 @@ class SessionModel(ServiceSession):
         "Null for a kernel no notebook or console opened.",
     )
     owner: str = Field(description="The jupyter-server user it belongs to.")
-    provider: str = Field(description="'emulator' or 'ibm'.")
+    provider: str = Field(description="'emulator' or 'ibm': what kind of service its account is.")
+    account: AccountRef = Field(description="The account (the service) it lives on.")
     registered_at: str = Field(
         description="When this server registered it (a kernel's) or first found it (elsewhere)."
     )
@@ -102,6 +128,14 @@ class SessionModel(ServiceSession):
         "sharing the registry leaves the sessions of another live lab server alone.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _account_of_old_rows(cls, data: object) -> object:
+        """A registry row from before accounts: its provider's one account."""
+        if isinstance(data, dict) and "account" not in data:
+            return {**data, "account": _ACCOUNT_OF_PROVIDER.get(data.get("provider"), {})}
+        return data
+
 
 class SessionList(_Model):
     sessions: list[SessionModel]
@@ -111,6 +145,12 @@ class RegisterSession(_Model):
     """What a kernel sends to put a session it opened under its kernel id."""
 
     session_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
+    account: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="The account the kernel opened it on (null: the lab asks its accounts).",
+    )
 
 
 class AccountUsage(_Model):
@@ -132,6 +172,33 @@ class AccountUsage(_Model):
     read_at: str = Field(description="When the service was asked.")
 
 
+class AccountModel(AccountRef):
+    """One account the lab serves, as its service says now. Never a token."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    provider: str = Field(description="'emulator' (a jupyter-qsession emulator) or 'ibm'.")
+    source: AccountSource
+    is_default: bool = Field(
+        description="Where a backend several accounts have goes: the client's default saved "
+        "account, else the lab's emulator."
+    )
+    state: AccountState
+    problem: str | None = Field(default=None, description="Why it is unreachable, in words.")
+    last_try: str | None = Field(default=None, description="When the lab last asked it.")
+    next_try: str | None = Field(default=None, description="When it asks an unreachable one again.")
+    backends: list[str] = Field(
+        default_factory=list, description="Its backends' names, as it last listed them."
+    )
+    usage: AccountUsage | None = Field(
+        default=None, description="Its usage for the period, as it reports it; null: not known."
+    )
+
+
+class AccountList(_Model):
+    accounts: list[AccountModel]
+
+
 class CloseIdle(_Model):
     """``POST /sessions/close-idle``: close the caller's idle sessions (open, taking jobs, none
     queued or running). With ``session_ids``, only those of them (what a confirmation listed)."""
@@ -151,15 +218,19 @@ class CloseIdleResult(_Model):
 
 class SessionEvent(_Model):
     """One WebSocket message: a snapshot on connect, then one per change of a session or of
-    the account's usage."""
+    an account (its state, backends or usage)."""
 
-    type: Literal["snapshot", "session", "usage"]
+    type: Literal["snapshot", "session", "account"]
     sessions: list[SessionModel] | None = None
     session: SessionModel | None = Field(
         default=None, description="The changed session, whole: the browser replaces its row."
     )
-    usage: AccountUsage | None = Field(
-        default=None, description="The account's usage (in the snapshot too, once known)."
+    accounts: list[AccountModel] | None = Field(
+        default=None, description="Every account (in the snapshot)."
+    )
+    account: AccountModel | None = Field(default=None, description="The changed account, whole.")
+    gone_account: str | None = Field(
+        default=None, description="The name of an account that is no longer served."
     )
 
 
@@ -168,7 +239,6 @@ class ServerInfo(_Model):
 
     version: str = Field(description="The Python package's version.")
     api_version: str
-    provider: str
     user: str
     can_write: bool = Field(description="May close/cancel their own sessions.")
     can_act_on_others: bool = Field(description="May see and act on other users' sessions.")

@@ -22,6 +22,7 @@ SCHEMA_MODELS = (
     models.ServerInfo,
     models.ErrorModel,
     models.AccountUsage,
+    models.AccountList,
     models.CloseIdle,
     models.CloseIdleResult,
 )
@@ -131,12 +132,13 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         }
     },
-    "/qsession/api/usage": {
+    "/qsession/api/accounts": {
         "get": {
-            "summary": "The account's QPU usage for the period, asked of the service now",
+            "summary": "Every account the lab serves, with its state, backends and usage; "
+            "?refresh=1 asks each reachable account's usage now",
             "responses": {
-                "200": _json("AccountUsage", "Usage as the service reports it"),
-                **_errors(401, 403, 424),
+                "200": _json("AccountList", "The accounts, the lab's emulator first"),
+                **_errors(401, 403),
             },
         }
     },
