@@ -86,7 +86,7 @@ def test_asking_the_rules_changes_nothing(emu, backend, bell):
 
 def test_the_client_module_a_kernel_imports_loads_no_web_server():
     code = (
-        "import sys, jupyter_qsession.emulator.client; "
+        "import sys, jupyter_qsession.client.emulator_service; "
         "print('tornado.web' in sys.modules, 'tornado.httpserver' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

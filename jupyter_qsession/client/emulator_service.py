@@ -14,8 +14,8 @@ from typing import Any
 
 from qiskit_ibm_runtime import QiskitRuntimeService
 
+from ..emulator.instance import INSTANCE_CRN
 from ..wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
-from .instance import INSTANCE_CRN
 
 
 class EmulatorRuntimeService(QiskitRuntimeService):

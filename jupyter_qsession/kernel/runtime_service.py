@@ -24,7 +24,7 @@ def connect() -> Any:
     """A ``QiskitRuntimeService`` for this kernel's provider."""
     url, token = os.environ.get(EMULATOR_URL_ENV), os.environ.get(EMULATOR_TOKEN_ENV)
     if url and token:
-        from ..emulator.client import runtime_service
+        from ..client.emulator_service import runtime_service
 
         _probe(url)
         with _without_token_notice():

@@ -152,7 +152,7 @@ class RuntimeServiceProvider(Provider):
     def _build_service(self) -> Any:
         from qiskit_ibm_runtime import QiskitRuntimeService
 
-        from ...emulator.client import runtime_service
+        from ...client.emulator_service import runtime_service
 
         token = self.token or os.environ.get("QISKIT_IBM_TOKEN") or None
         if self.url:
