@@ -19,10 +19,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from ..client.calls import call, parallel
+from ..client.service import connect
 from ..emulator.labs import alive
 from ..errors import Conflict, NotFound, ProviderUnavailable, QSessionError
-from ..kernel.client_calls import call, parallel
-from ..kernel.runtime_service import connect
 from ..vocabulary import SessionState, is_idle, not_idle_reason
 from ..wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
 from .table import from_details

@@ -1,6 +1,6 @@
 """The kernel side of jupyter-qsession: the ``%%qsession`` / ``%qsession`` magics (``magics``),
-the kernel's session (``kernel_sessions``), its connection to the Qiskit Runtime service
-(``runtime_service``, ``client_calls``), the cell's status line (``status``), the bridge — the
+the kernel's session (``kernel_sessions``, which reaches the Qiskit Runtime service through
+:mod:`jupyter_qsession.client`), the cell's status line (``status``), the bridge — the
 kernel's client of its lab server's kernel endpoints (``bridge``) — and the start-up file that
 loads the magic in a lab's kernels (``autoload``, ``startup``).
 

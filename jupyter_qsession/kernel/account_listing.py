@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..client.calls import where
 from ..commands.direct import DirectService
 from ..commands.table import render
 from ..errors import QSessionError
 from .bridge import BridgeClient
-from .client_calls import where
 from .kernel_sessions import KernelSessions
 
 

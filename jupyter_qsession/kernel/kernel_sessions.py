@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..client.calls import call
+from ..client.service import connect, find_backend, is_open_plan
 from ..errors import BadRequest, Conflict, QSessionError
 from ..vocabulary import SessionState
 from .bridge import BridgeClient
-from .client_calls import call
-from .runtime_service import connect, find_backend, is_open_plan
 from .status import ended_words
 
 MODES = ("session", "batch")

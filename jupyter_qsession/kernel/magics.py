@@ -26,11 +26,11 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from ..client.calls import call, parallel
 from ..errors import BadRequest, QSessionError
 from ..vocabulary import ENDED_WORDS, MODE_WORDS, SessionState, state_word
 from . import attribution
 from .bridge import BridgeClient
-from .client_calls import call, parallel
 from .durations import parse_duration
 from .kernel_sessions import KernelSessions
 from .status import CellStatus, StatusFollower, job_counts, summary

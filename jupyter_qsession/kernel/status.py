@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..client.calls import parallel
 from ..errors import QSessionError
 from ..timing import epoch, max_ttl_deadline, seconds_left, to_iso
 from ..vocabulary import (
@@ -38,7 +39,6 @@ from ..vocabulary import (
     state_word,
 )
 from ..wire import EMULATOR_URL_ENV, PROVIDER_ENV
-from .client_calls import parallel
 from .durations import format_duration
 
 STATUS_MIME = "application/vnd.jupyter.qsession.status+json"

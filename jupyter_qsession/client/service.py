@@ -1,4 +1,5 @@
-"""The kernel's Qiskit Runtime service: the one its lab server uses, through the public client.
+"""The Qiskit Runtime service of a kernel or of the command line: the one its lab server uses,
+through the public client.
 
 Kernels of a lab server inherit the provider from the server's environment (the embedded
 emulator's URL and key, or IBM credentials; names in :mod:`jupyter_qsession.wire`). Elsewhere
@@ -17,14 +18,14 @@ from typing import Any
 
 from ..errors import NotFound, ProviderUnavailable, QSessionError
 from ..wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
-from .client_calls import call
+from .calls import call
 
 
 def connect() -> Any:
     """A ``QiskitRuntimeService`` for this kernel's provider."""
     url, token = os.environ.get(EMULATOR_URL_ENV), os.environ.get(EMULATOR_TOKEN_ENV)
     if url and token:
-        from ..client.emulator_service import runtime_service
+        from .emulator_service import runtime_service
 
         _probe(url)
         with _without_token_notice():

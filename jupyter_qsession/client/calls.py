@@ -1,5 +1,5 @@
-"""How the magic calls the Qiskit Runtime client: off IPython's main thread, at once when the
-calls are independent, and with every failure turned into one error of
+"""How the magic and the command line call the Qiskit Runtime client: off IPython's main
+thread, at once when the calls are independent, and with every failure turned into one error of
 :mod:`jupyter_qsession.errors` whose ``message`` is a single line the user can act on.
 
 The client itself is imported here only inside :func:`call`, so loading the magic costs nothing.
