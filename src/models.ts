@@ -254,6 +254,16 @@ export const ORIGIN_WORDS: Record<SessionOrigin, string> = {
   elsewhere: 'Elsewhere on this account'
 };
 
+/** What the sidebar says of an account in each state. */
+export const ACCOUNT_STATE_WORDS: Record<AccountState, string> = {
+  unknown: 'connecting',
+  reachable: 'reachable',
+  unreachable: 'unreachable'
+};
+
+/** The name of the lab's own emulator account (listed first). */
+export const EMULATOR_ACCOUNT = 'emulator';
+
 /** Why a session ended, as the end of the sentence 'Ended: …'. */
 export const ENDED_WORDS: Record<EndedReason, string> = {
   closed: 'closed (its queued jobs ran first)',

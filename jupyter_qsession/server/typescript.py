@@ -105,6 +105,14 @@ def vocabulary_constants() -> str:
                 "The sidebar's group title for sessions of each origin.",
             ),
             _words(
+                "ACCOUNT_STATE_WORDS",
+                v.AccountState,
+                v.ACCOUNT_STATE_WORDS,
+                "What the sidebar says of an account in each state.",
+            ),
+            "/** The name of the lab's own emulator account (listed first). */\n"
+            f"export const EMULATOR_ACCOUNT = {_quote(v.EMULATOR_ACCOUNT)};",
+            _words(
                 "ENDED_WORDS",
                 v.EndedReason,
                 v.ENDED_WORDS,
