@@ -4,7 +4,7 @@ Run: ``python bench/discovery.py``. For each number of closed sessions (``--clos
 0 200 1000; ``--closed-jobs`` finished jobs each) an emulator on a manual clock gets that
 history, then 9 hours later (past any session's max TTL) ``--open`` sessions with ``--jobs``
 queued jobs each — the foreign open sessions a lab must find. A
-:class:`~jupyter_qsession.discovery.SessionFinder` then looks once (the first look) and
+:class:`~jupyter_qsession.client.discovery.SessionFinder` then looks once (the first look) and
 ``--refreshes`` times more, one new job arriving before each; then five new finders look once
 each (a lab server starting); the accounts' looks are interleaved so the machine's load
 falls on each alike. Printed per history size: the listing requests and the median
@@ -34,7 +34,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from emulator_scale import GRANT, sampler_body  # noqa: E402
 
-from jupyter_qsession.discovery import PAGE_SIZE, SessionFinder  # noqa: E402
+from jupyter_qsession.client.discovery import PAGE_SIZE, SessionFinder  # noqa: E402
 from jupyter_qsession.emulator import Emulator, EmulatorThread, ManualClock  # noqa: E402
 
 HISTORY_AGE = 9 * 3600  # the closed sessions ended this long before the look

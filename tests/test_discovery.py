@@ -22,7 +22,7 @@ import textwrap
 import pytest
 
 from conftest import INTERACTIVE_TTL, JOB, QUEUE_WAIT
-from jupyter_qsession.discovery import MAX_SESSION_TTL, SessionFinder, find_open_sessions
+from jupyter_qsession.client.discovery import MAX_SESSION_TTL, SessionFinder, find_open_sessions
 from jupyter_qsession.server.providers import RuntimeServiceProvider
 from jupyter_qsession.timing import to_iso
 

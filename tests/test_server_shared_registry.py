@@ -13,7 +13,7 @@ from test_server_restart import OPEN_AND_SUBMIT, LabProcess, run_in_kernel, wait
 from jupyter_qsession.wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
 
 # A script beside the lab: a session with one job (discovery finds sessions by their jobs; one
-# without any cannot be found on IBM's service either: jupyter_qsession/discovery.py).
+# without any cannot be found on IBM's service either: jupyter_qsession/client/discovery.py).
 SCRIPT = """
 from jupyter_qsession.emulator import runtime_service
 from qiskit import QuantumCircuit

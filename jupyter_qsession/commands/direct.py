@@ -3,7 +3,7 @@
 emulator dir) or the saved IBM Quantum account (``QiskitRuntimeService()``).
 
 Only the unmodified client's public API: sessions are found by
-:func:`jupyter_qsession.discovery.find_open_sessions`, their jobs listed with
+:func:`jupyter_qsession.client.discovery.find_open_sessions`, their jobs listed with
 ``service.jobs(session_id=…)``, and they are ended with ``Session.from_id(…).close()`` /
 ``.cancel()`` (``Batch.from_id`` for a batch). Sessions come out in the lab's model's shape
 (:func:`~jupyter_qsession.commands.table.from_details`).
@@ -70,7 +70,7 @@ class DirectService:
     # ----------------------------------------------------------------- reading
     def sessions(self) -> list[dict[str, Any]]:
         """The account's open sessions, each with its newest jobs."""
-        from ..discovery import find_open_sessions
+        from ..client.discovery import find_open_sessions
 
         return [self._with_jobs(details) for details in call(find_open_sessions, self.service)]
 
@@ -79,7 +79,7 @@ class DirectService:
         return [session for session in self.sessions() if _idle(session)]
 
     def read(self, session_id: str) -> dict[str, Any]:
-        from ..discovery import session_details
+        from ..client.discovery import session_details
 
         details = call(session_details, self.service, session_id)
         if details is None:

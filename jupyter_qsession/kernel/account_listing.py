@@ -3,7 +3,7 @@ account, in the table ``jupyter qsession list --all`` prints.
 
 The kernel's own sessions come from its lab server (the bridge lists those registered under
 this kernel, ended ones included) or, outside a lab, are its current one; the account's are
-found with the kernel's own service (:func:`jupyter_qsession.discovery.find_open_sessions`,
+found with the kernel's own service (:func:`jupyter_qsession.client.discovery.find_open_sessions`,
 which sees what the kernel's credentials see), so it works in and outside a lab. Only
 sessions with at least one job can be found on the account (the discovery's limit).
 """

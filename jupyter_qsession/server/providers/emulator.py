@@ -28,7 +28,7 @@ from jupyter_core.paths import jupyter_data_dir
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from traitlets import Enum, Unicode, default
 
-from ...discovery import SessionFinder
+from ...client.discovery import SessionFinder
 from ...emulator.settings import QSessionEmulator
 from ...errors import Conflict, NotFound, ProviderUnavailable
 from ...timing import to_iso

@@ -25,7 +25,7 @@ from typing import Any
 
 from traitlets import Unicode
 
-from ...discovery import SessionFinder, session_by_id
+from ...client.discovery import SessionFinder, session_by_id
 from ...errors import Conflict, NotFound, ProviderUnavailable
 from ...timing import epoch, interactive_deadline, max_ttl_deadline, to_iso
 from ...vocabulary import (

@@ -31,8 +31,8 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from .timing import epoch, to_iso
-from .vocabulary import SessionState
+from ..timing import epoch, to_iso
+from ..vocabulary import SessionState
 
 #: The longest max TTL a session can have on IBM's service (8 h): the first look reads the
 #: jobs created within it, so an idle session that is still open is found.
