@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .handlers import API
+from .instance import INFO_PATH
 from .openapi_schemas import SCHEMAS, ref
 from .operator import MAX_FEED_WAIT, PREFIX
 
@@ -212,6 +213,13 @@ RUNTIME: dict[str, dict[str, Any]] = {
 }
 
 OPERATOR: dict[str, dict[str, Any]] = {
+    INFO_PATH: {
+        "get": {
+            "summary": "What this service is (no key needed): tells an emulator from IBM's",
+            "security": [],
+            "responses": {"200": _json("ServiceInfo", "The emulator's name and version")},
+        }
+    },
     f"{PREFIX}/changes": {
         "get": _op(
             "Long poll: the sessions that changed after seq 'after' of run 'epoch'",

@@ -284,6 +284,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "sessions": {"type": "array", "items": ref("SessionView")},
         }
     ),
+    "ServiceInfo": obj(
+        {"service": {"const": "jupyter-qsession-emulator"}, "version": STRING, "instance": STRING}
+    ),
     "UserKey": obj({"user_id": STRING, "api_key": STRING}),
     "ClockAdvance": obj(
         {

@@ -1,7 +1,10 @@
 """The emulator's own routes for the lab server that runs it (``/api/v1/qsession/…``).
 
-Only the operator key (the one the emulator was started with) may call them; they are not
-part of IBM's Runtime API, which a lab server reads by polling instead.
+Only the operator key (the one the emulator was started with) may call them, but ``info``;
+they are not part of IBM's Runtime API, which a lab server reads by polling instead.
+
+* ``GET  info`` — without a key: ``{"service", "version", "instance"}``, so a lab or a kernel
+  holding a saved account's URL can tell an emulator from IBM's service (:data:`.INFO_PATH`).
 
 * ``GET  changes?epoch=E&after=N&timeout=S`` — the change feed (:mod:`.feed`), as session views.
 * ``GET  sessions/{id}`` — one session's view (:mod:`.views`).
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING
 from ..errors import BadRequest, Forbidden
 from ..timing import from_iso
 from .handlers import ID
+from .instance import INFO_PATH, INSTANCE_CRN, SERVICE_NAME
 from .query_args import float_arg, int_arg
 from .request_handler import EmulatorHandler
 from .views import session_view
@@ -34,6 +38,17 @@ MAX_FEED_WAIT = 60.0
 # Times are rendered as ISO 8601 through datetime, which ends with the year 9999: a manual
 # clock stops well before, so every deadline (now + a TTL) can still be rendered.
 LATEST_CLOCK = from_iso("9000-01-01T00:00:00Z")
+
+
+class InfoHandler(EmulatorHandler):
+    """What this service is; asked before any key is known (it reveals nothing of anyone's)."""
+
+    requires_auth = False
+
+    def get(self) -> None:
+        from .. import __version__
+
+        self.send({"service": SERVICE_NAME, "version": __version__, "instance": INSTANCE_CRN})
 
 
 class OperatorHandler(EmulatorHandler):
@@ -110,6 +125,7 @@ class ClockHandler(OperatorHandler):
 def operator_routes(emulator: Emulator) -> list[tuple[str, type, dict]]:
     kw = {"emulator": emulator}
     return [
+        (INFO_PATH, InfoHandler, kw),
         (rf"{PREFIX}/changes", ChangesHandler, kw),
         (rf"{PREFIX}/sessions/{ID}", SessionViewHandler, kw),
         (rf"{PREFIX}/users/{USER}/key", UserKeyHandler, kw),
