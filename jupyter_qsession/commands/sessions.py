@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..client.direct import DirectService
 from ..errors import Conflict, NotFound, ProviderUnavailable, QSessionError
-from .direct import DirectService
+from ..session_table import render
 from .lab import LabServer, find_labs
-from .table import render
 
 OK, UNREACHABLE, USAGE, NOTHING_DONE = 0, 1, 2, 3
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..client.calls import where
-from ..commands.direct import DirectService
-from ..commands.table import render
+from ..client.direct import DirectService
 from ..errors import QSessionError
+from ..session_table import render
 from .bridge import BridgeClient
 from .kernel_sessions import KernelSessions
 

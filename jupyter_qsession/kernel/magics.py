@@ -27,13 +27,14 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..client.calls import call, parallel
+from ..durations import parse_duration
 from ..errors import BadRequest, QSessionError
+from ..session_table import job_counts
 from ..vocabulary import ENDED_WORDS, MODE_WORDS, SessionState, state_word
 from . import attribution
 from .bridge import BridgeClient
-from .durations import parse_duration
 from .kernel_sessions import KernelSessions
-from .status import CellStatus, StatusFollower, job_counts, summary
+from .status import CellStatus, StatusFollower, summary
 
 LINE_USAGE = "Usage: %qsession [status | list [--all] | close | cancel | use SESSION_ID]"
 

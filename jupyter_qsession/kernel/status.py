@@ -23,13 +23,14 @@ import html
 import os
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..client.calls import parallel
+from ..durations import format_duration
 from ..errors import QSessionError
+from ..session_table import job_counts
 from ..timing import epoch, max_ttl_deadline, seconds_left, to_iso
 from ..vocabulary import (
     ENDED_WORDS,
@@ -39,7 +40,6 @@ from ..vocabulary import (
     state_word,
 )
 from ..wire import EMULATOR_URL_ENV, PROVIDER_ENV
-from .durations import format_duration
 
 STATUS_MIME = "application/vnd.jupyter.qsession.status+json"
 
@@ -60,14 +60,6 @@ def ended_words(details: dict[str, Any]) -> str | None:
         return None
     stamps = details.get("timestamps") or [{}]
     return ENDED_WORDS[ended_reason_of(stamps[-1].get("reason"))]
-
-
-def job_counts(jobs: Iterable[tuple[str | None, Any]]) -> str:
-    """``1 sampler DONE, 2 executor QUEUED``: ``(primitive, status)`` pairs counted, in the
-    order they first appear; ``""`` for no jobs. The primitive is the job's program id, so a
-    job of the client-side ``Sampler``/``Estimator`` counts as ``executor``."""
-    counts = Counter((primitive or "job", str(status)) for primitive, status in jobs)
-    return ", ".join(f"{n} {primitive} {status}" for (primitive, status), n in counts.items())
 
 
 def summary(

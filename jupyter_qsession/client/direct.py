@@ -6,7 +6,8 @@ Only the unmodified client's public API: sessions are found by
 :func:`jupyter_qsession.client.discovery.find_open_sessions`, their jobs listed with
 ``service.jobs(session_id=…)``, and they are ended with ``Session.from_id(…).close()`` /
 ``.cancel()`` (``Batch.from_id`` for a batch). Sessions come out in the lab's model's shape
-(:func:`~jupyter_qsession.commands.table.from_details`).
+(:func:`~jupyter_qsession.client.details.from_details`). The command line uses it when no lab
+server runs, the kernel for ``%qsession list --all``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from ..client.calls import call, parallel
-from ..client.service import connect
 from ..emulator.labs import alive
 from ..errors import Conflict, NotFound, ProviderUnavailable, QSessionError
 from ..vocabulary import SessionState, is_idle, not_idle_reason
 from ..wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
-from .table import from_details
+from .calls import call, parallel
+from .details import from_details
+from .service import connect
 
 JOBS_SHOWN = 100  # a session's newest jobs counted in its row (as %qsession list does)
 GRANT = "urn:ibm:params:oauth:grant-type:apikey"
@@ -70,7 +71,7 @@ class DirectService:
     # ----------------------------------------------------------------- reading
     def sessions(self) -> list[dict[str, Any]]:
         """The account's open sessions, each with its newest jobs."""
-        from ..client.discovery import find_open_sessions
+        from .discovery import find_open_sessions
 
         return [self._with_jobs(details) for details in call(find_open_sessions, self.service)]
 
@@ -79,7 +80,7 @@ class DirectService:
         return [session for session in self.sessions() if _idle(session)]
 
     def read(self, session_id: str) -> dict[str, Any]:
-        from ..client.discovery import session_details
+        from .discovery import session_details
 
         details = call(session_details, self.service, session_id)
         if details is None:

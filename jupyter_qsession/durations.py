@@ -1,13 +1,14 @@
 """Durations as people type and read them: ``90s``, ``15m``, ``1h30m``, ``2h`` or plain
-seconds in, ``m:ss`` / ``h:mm:ss`` out. (Timestamps and deadlines are
-:mod:`jupyter_qsession.timing`'s; this module only reads and writes lengths of time.)
+seconds in, ``m:ss`` / ``h:mm:ss`` out, the same for the magic's options, the cell's status and
+the command line's table. (Timestamps and deadlines are :mod:`jupyter_qsession.timing`'s; this
+module only reads and writes lengths of time.)
 """
 
 from __future__ import annotations
 
 import re
 
-from ..errors import BadRequest
+from .errors import BadRequest
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)([hms])")
 _UNIT = {"h": 3600, "m": 60, "s": 1}

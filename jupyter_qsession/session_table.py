@@ -1,78 +1,35 @@
-"""Sessions as a table people read: one row per session, in the vocabulary's words.
+"""Sessions as a table people read: one row per session, in the vocabulary's words, and a
+session's jobs counted in words (``job_counts``, which the cell's status line uses too).
 
 The rows are sessions in the lab server's model (``GET /qsession/api/sessions``); a session
 read straight from the service (``Session.details()``) is put in that shape first by
-:func:`from_details`, so the CLI, ``--json`` and ``%qsession list --all`` speak of the same
-fields whichever way they were read. Standard library and the project's shared modules only:
-the kernel imports this for ``%qsession list --all``.
+:func:`jupyter_qsession.client.details.from_details`, so the CLI, ``--json`` and
+``%qsession list --all`` speak of the same fields whichever way they were read. Standard
+library and the project's shared modules only: the kernel (``%qsession list --all``, the
+status line) and the command line both import it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from ..kernel.durations import format_duration
-from ..kernel.status import job_counts
-from ..timing import epoch, interactive_deadline, max_ttl_deadline, seconds_left, to_iso
-from ..vocabulary import (
-    ENDED_WORDS,
-    MODE_WORDS,
-    PENDING_JOB_STATUSES,
-    SessionOrigin,
-    SessionState,
-    ended_reason_of,
-    state_word,
-)
+from .durations import format_duration
+from .timing import epoch, seconds_left
+from .vocabulary import ENDED_WORDS, MODE_WORDS, SessionOrigin, SessionState, state_word
 
 COLUMNS = ("session", "backend", "mode", "state", "origin", "TTL left", "jobs")
 THIS_KERNEL = "this kernel"  # the origin of the listing kernel's own sessions
 NOT_STARTED = "not started"  # the max TTL counts from the first job (timing.py)
 
 
-def from_details(details: dict[str, Any], origin: str = SessionOrigin.ELSEWHERE) -> dict[str, Any]:
-    """A session as the client's ``Session.details()`` describes it (plus ``jobs``, newest
-    first, each at least ``{"id", "status"}``, when the reader listed them) in the shape of
-    the lab's session model: the fields the table and ``--json`` read. Deadlines follow the
-    TTL rules of :mod:`jupyter_qsession.timing`."""
-    state = details.get("state") or SessionState.OPEN
-    jobs = [
-        {"id": job.get("id"), "status": job.get("status"), "primitive": job.get("primitive")}
-        for job in details.get("jobs") or []
-    ]
-    stamps = details.get("timestamps") or []
-    started = epoch(details.get("started_at"))
-    closed = state == SessionState.CLOSED
-    pending = any(job["status"] in PENDING_JOB_STATUSES for job in jobs)
-    interactive = interactive_deadline(
-        active=state == SessionState.ACTIVE,
-        pending_jobs=pending,
-        activated_at=epoch(details.get("activated_at")),
-        last_job_completed=epoch(details.get("last_job_completed")),
-        interactive_ttl=details.get("interactive_timeout"),
-    )
-    return {
-        "id": details.get("id"),
-        "backend": details.get("backend_name"),
-        "mode": details.get("mode"),
-        "state": state,
-        "accepting_jobs": details.get("accepting_jobs") is not False,
-        "max_time": details.get("max_time"),
-        "interactive_timeout": details.get("interactive_timeout"),
-        "started_at": to_iso(details.get("started_at")),
-        "activated_at": to_iso(details.get("activated_at")),
-        "expires_at": None
-        if closed
-        else to_iso(max_ttl_deadline(started, details.get("max_time"))),
-        "interactive_expires_at": None if closed else to_iso(interactive),
-        "closed_at": to_iso(details.get("closed_at")),
-        "ended_reason": ended_reason_of(stamps[-1].get("reason")) if closed and stamps else None,
-        "usage_seconds": details.get("usage_time") or 0,
-        "jobs": jobs,
-        "origin": origin,
-        "kernel_id": None,
-        "notebook": None,
-    }
+def job_counts(jobs: Iterable[tuple[str | None, Any]]) -> str:
+    """``1 sampler DONE, 2 executor QUEUED``: ``(primitive, status)`` pairs counted, in the
+    order they first appear; ``""`` for no jobs. The primitive is the job's program id, so a
+    job of the client-side ``Sampler``/``Estimator`` counts as ``executor``."""
+    counts = Counter((primitive or "job", str(status)) for primitive, status in jobs)
+    return ", ".join(f"{n} {primitive} {status}" for (primitive, status), n in counts.items())
 
 
 def row(session: dict[str, Any], now: float, *, ours: Collection[str] = ()) -> list[str]:
