@@ -1,4 +1,5 @@
-"""``jupyter qsession list|close|cancel``: the command line over :mod:`.lab` and :mod:`.direct`.
+"""``jupyter qsession list|close|cancel``: the command line over :mod:`.lab` and
+:mod:`jupyter_qsession.client.direct`.
 
 Results go to stdout (a table, or JSON with ``--json``); notes — which server or service was
 used, what was passed over — and errors go to stderr, so ``--json`` output always parses.
