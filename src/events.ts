@@ -16,7 +16,7 @@ import { API_NAMESPACE } from './request';
 const EVENT_TYPES: ReadonlySet<string> = new Set<SessionEvent['type']>([
   'snapshot',
   'session',
-  'usage'
+  'account'
 ]);
 
 /**
@@ -75,8 +75,8 @@ export const DEFAULT_BACKOFF: SessionEventStream.IBackoff = {
 
 /**
  * The live feed of session changes over `qsession/api/events`: a snapshot on
- * every (re)connection, then one event per change of a session or of the
- * account's usage. When the socket closes it
+ * every (re)connection, then one event per change of a session or of an
+ * account (its state, backends or usage). When the socket closes it
  * reconnects with exponential backoff; the attempt count resets once a
  * snapshot arrives, so a server that accepts and then drops the socket does
  * not get a fast reconnect loop.

@@ -8,7 +8,7 @@ import { Clock, formatCountdown, secondsUntil, Ticker } from './countdown';
 
 import { endedReasonLabel, sessionName } from './labels';
 
-import type { AccountUsage, EndedReason, SessionModel } from './models';
+import type { EndedReason, SessionModel } from './models';
 
 import { DEFAULT_SETTINGS } from './settings';
 
@@ -57,10 +57,10 @@ const UNEXPECTED_ENDS: ReadonlySet<EndedReason> = new Set<EndedReason>([
  * max-TTL warning fires when a tick or an event finds the remaining time at
  * or under the threshold after an earlier look found it above.
  *
- * The account's usage warns once when it is first seen at or over
- * `usageWarningFraction` of the limit (a snapshot included: a budget nearly
- * spent is news to a page that just opened); once more only after it fell
- * under again (a new period) and climbed back.
+ * Each account's usage warns once, naming the account, when it is first seen
+ * at or over `usageWarningFraction` of its limit (a snapshot included: a
+ * budget nearly spent is news to a page that just opened); once more only
+ * after it fell under again (a new period) and climbed back.
  */
 export class SessionNotifier implements IDisposable {
   constructor(options: SessionNotifier.IOptions) {
@@ -71,7 +71,7 @@ export class SessionNotifier implements IDisposable {
       options.warningThreshold ?? DEFAULT_SETTINGS.warningThreshold;
     this._store.sessionChanged.connect(this._onSessionChanged, this);
     this._store.changed.connect(this.check, this);
-    this._store.usageChanged.connect(this._onUsage, this);
+    this._store.accountsChanged.connect(this._onAccounts, this);
     options.ticker?.ticked.connect(this.check, this);
     this.usageWarningFraction =
       options.usageWarningFraction ?? DEFAULT_SETTINGS.usageWarningFraction;
@@ -80,14 +80,14 @@ export class SessionNotifier implements IDisposable {
   /** Seconds before the max TTL at which to warn. */
   warningThreshold: number;
 
-  /** Fraction of the account's QPU time limit at which to warn. */
+  /** Fraction of an account's QPU time limit at which to warn. */
   get usageWarningFraction(): number {
     return this._usageWarningFraction;
   }
 
   set usageWarningFraction(fraction: number) {
     this._usageWarningFraction = fraction;
-    this._onUsage(this._store, this._store.usage);
+    this._onAccounts();
   }
 
   get isDisposed(): boolean {
@@ -159,15 +159,25 @@ export class SessionNotifier implements IDisposable {
     this._notifyEnded(current);
   }
 
-  private _onUsage(_: SessionStore, usage: AccountUsage | null): void {
-    if (this._isDisposed || usage === null) {
-      return; // unknown is no news: the header says so
+  /** Look at every account's usage (an account event, a snapshot, a new fraction). */
+  private _onAccounts(): void {
+    if (this._isDisposed) {
+      return;
     }
-    const warns = usageWarns(usage, this._usageWarningFraction);
-    if (warns && !this._usageWarned) {
-      this._notify.warning(usageWarning(usage));
+    const warned = new Map<string, boolean>();
+    for (const { name, usage } of this._store.accounts()) {
+      const before = this._usageWarned.get(name) ?? false;
+      if (usage === null) {
+        warned.set(name, before); // unknown is no news: the header says so
+        continue;
+      }
+      const warns = usageWarns(usage, this._usageWarningFraction);
+      if (warns && !before) {
+        this._notify.warning(usageWarning(usage, name));
+      }
+      warned.set(name, warns);
     }
-    this._usageWarned = warns;
+    this._usageWarned = warned; // an account no longer served is forgotten
   }
 
   private _dismissToast(sessionId: string): void {
@@ -200,7 +210,8 @@ export class SessionNotifier implements IDisposable {
   private _ended = new Set<string>();
   private _isDisposed = false;
   private _usageWarningFraction: number = DEFAULT_SETTINGS.usageWarningFraction;
-  private _usageWarned = false;
+  /** Whether each account's usage was last seen warning. */
+  private _usageWarned = new Map<string, boolean>();
 }
 
 export namespace SessionNotifier {
@@ -211,7 +222,7 @@ export namespace SessionNotifier {
     now?: Clock;
     notify?: INotify;
     warningThreshold?: number;
-    /** Fraction of the account's QPU time limit at which to warn. */
+    /** Fraction of an account's QPU time limit at which to warn. */
     usageWarningFraction?: number;
   }
 }

@@ -4,6 +4,8 @@ import { Message } from '@lumino/messaging';
 
 import { Widget } from '@lumino/widgets';
 
+import { accountStateWords } from './accountHeader';
+
 import type { ISessionActions } from './actions';
 
 import type { Clock } from './countdown';
@@ -22,7 +24,12 @@ import type { IRowContext, SessionRow } from './sessionRow';
 
 import { DEFAULT_SETTINGS, IQSessionSettings } from './settings';
 
-import { ISessionGroup, SessionStore, StoreChange } from './store';
+import {
+  IAccountSectionOfGroups,
+  ISessionGroup,
+  SessionStore,
+  StoreChange
+} from './store';
 
 import { UsageLine } from './usage';
 
@@ -49,8 +56,13 @@ const noActions: ISessionActions = {
 /**
  * The left-sidebar panel listing Qiskit Runtime sessions, grouped by the
  * notebook (kernel) that opened them, then those found elsewhere on the
- * account; its header shows the account's QPU usage and "Close idle
- * sessions".
+ * account; its header has "Close idle sessions".
+ *
+ * With one account (the usual lab: its emulator alone) the header shows
+ * that account's QPU usage (or why it is unreachable) and nothing else says
+ * which account a session is on. With several, each account gets a section:
+ * a header (`AccountHeader`: name, channel/instance, state, usage) and its
+ * sessions' groups, the lab's emulator first, then by name.
  *
  * One widget, one model: it renders the `SessionStore` on its `changed`
  * signal into a virtualized `SessionList`: only the rows in view exist, each
@@ -87,6 +99,8 @@ export class SessionsPanel extends Widget {
     // The account: its QPU usage, and closing the user's idle sessions.
     this._account = element('div', 'jp-QSessionPanel-account');
     this._usage = new UsageLine();
+    this._accountState = element('div', 'jp-QSessionPanel-accountState');
+    this._accountState.setAttribute('role', 'status');
     this._closeIdle = closeIdleButton();
     this._closeIdle.addEventListener('click', () => {
       this._closingIdle = true;
@@ -96,7 +110,7 @@ export class SessionsPanel extends Widget {
         this._renderAccount();
       });
     });
-    this._account.append(this._usage.node, this._closeIdle);
+    this._account.append(this._usage.node, this._accountState, this._closeIdle);
 
     this._status = document.createElement('div');
     this._status.className = 'jp-QSessionPanel-connection';
@@ -119,7 +133,8 @@ export class SessionsPanel extends Widget {
       actions: this._actions,
       now: this._now,
       times: id => this.store.times(id),
-      context: session => this._rowContext(session)
+      context: session => this._rowContext(session),
+      warnAt: () => this._settings.usageWarningFraction
     });
 
     this.node.append(
@@ -132,7 +147,7 @@ export class SessionsPanel extends Widget {
       this._list.node
     );
     this.store.changed.connect(this._onChanged, this);
-    this.store.usageChanged.connect(this._renderAccount, this);
+    this.store.accountsChanged.connect(this._onAccountsChanged, this);
     this.store.idleChanged.connect(this._renderAccount, this);
     this._render();
   }
@@ -171,7 +186,7 @@ export class SessionsPanel extends Widget {
       return;
     }
     this.store.changed.disconnect(this._onChanged, this);
-    this.store.usageChanged.disconnect(this._renderAccount, this);
+    this.store.accountsChanged.disconnect(this._onAccountsChanged, this);
     this.store.idleChanged.disconnect(this._renderAccount, this);
     this._list.dispose();
     super.dispose();
@@ -200,6 +215,28 @@ export class SessionsPanel extends Widget {
   }
 
   /**
+   * An account changed, came or went: its header only, unless the sections
+   * change (an account added or gone, one account becoming several).
+   */
+  private _onAccountsChanged(): void {
+    const sections = this._sections();
+    if (layoutOf(sections) !== this._sectionLayout) {
+      this._render();
+      return;
+    }
+    if (this._sectionLayout !== '') {
+      this._list.updateAccounts(sections);
+    }
+    this._renderAccount();
+  }
+
+  private _sections(): IAccountSectionOfGroups[] {
+    return this.store.sections({
+      showEnded: this._settings.showEndedSessions
+    });
+  }
+
+  /**
    * Update the row of the session `sessionId` alone.
    *
    * @returns false when the change moves the row (or adds one), and the
@@ -215,6 +252,7 @@ export class SessionsPanel extends Widget {
     if (
       before.kernel_id !== session.kernel_id ||
       before.origin !== session.origin ||
+      before.account.name !== session.account.name ||
       ended(before) !== ended(session)
     ) {
       return false;
@@ -234,6 +272,8 @@ export class SessionsPanel extends Widget {
     if (this.isDisposed) {
       return;
     }
+    const sections = this._sections();
+    this._sectionLayout = layoutOf(sections);
     this._renderStatus();
     this._renderAccount();
     const problem = this.store.problem;
@@ -241,11 +281,20 @@ export class SessionsPanel extends Widget {
     this._problem.textContent = problem ?? '';
     this._renderWarnings(this.store.warnings);
 
+    if (this._sectionLayout !== '') {
+      this._renderEmpty([], true);
+      this._renderShown(
+        ([] as ISessionGroup[]).concat(...sections.map(s => s.groups))
+      );
+      this._list.setSections(sections);
+      return;
+    }
     const groups = this.store.groups({
       showEnded: this._settings.showEndedSessions
     });
-    this._renderEmpty(groups);
-    this._renderGroups(groups);
+    this._renderEmpty(groups, false);
+    this._renderShown(groups);
+    this._list.setGroups(groups);
   }
 
   private _renderStatus(): void {
@@ -277,20 +326,30 @@ export class SessionsPanel extends Widget {
   }
 
   /**
-   * The usage line, and "Close idle sessions": hidden for a user who may
-   * not close sessions, disabled while the server lists none of theirs idle.
+   * With one account, its usage line (or why it is unreachable); and "Close
+   * idle sessions": hidden for a user who may not close sessions, disabled
+   * while the server lists none of theirs idle.
    */
   private _renderAccount(): void {
     if (this.isDisposed) {
       return;
     }
     const store = this.store;
+    const single = this._sectionLayout === '';
+    const account = single ? (store.accounts()[0] ?? null) : null;
+    const unreachable = account?.state === 'unreachable';
     this._usage.render(
-      store.usage,
-      store.hasSnapshot,
+      account?.usage ?? null,
+      store.hasSnapshot && single && !unreachable,
       this._settings.usageWarningFraction,
       this._now()
     );
+    this._accountState.hidden = !unreachable;
+    if (unreachable) {
+      const words = accountStateWords(account, this._now());
+      this._accountState.textContent = `${account.name}: ${words.word}, ${words.detail}`;
+      this._accountState.title = words.title;
+    }
     const button = this._closeIdle;
     button.hidden = !store.info?.can_write;
     const idle = store.idleSessions;
@@ -305,7 +364,8 @@ export class SessionsPanel extends Widget {
           ? 'None of your sessions is idle: each is closed or has a job queued or running'
           : `Close your ${idle.length === 1 ? 'idle session' : `${idle.length} idle sessions`} ` +
             '(no job queued or running), after a confirmation listing them';
-    this._account.hidden = this._usage.node.hidden && button.hidden;
+    this._account.hidden =
+      this._usage.node.hidden && this._accountState.hidden && button.hidden;
   }
 
   private _renderWarnings(warnings: string[]): void {
@@ -319,10 +379,11 @@ export class SessionsPanel extends Widget {
     );
   }
 
-  private _renderEmpty(groups: ISessionGroup[]): void {
+  private _renderEmpty(groups: ISessionGroup[], bySection: boolean): void {
     // With a problem and nothing to list, the problem says why: "No sessions
-    // yet" would claim something nobody could check.
-    const shown = groups.length > 0 || this.store.problem !== null;
+    // yet" would claim something nobody could check. Account sections say
+    // "No sessions" each.
+    const shown = bySection || groups.length > 0 || this.store.problem !== null;
     const hidden =
       !this._settings.showEndedSessions && this.store.sessions().length > 0;
     this._empty.hidden = shown;
@@ -333,20 +394,23 @@ export class SessionsPanel extends Widget {
         : 'No sessions yet';
   }
 
-  private _renderGroups(groups: ISessionGroup[]): void {
+  /** Remember the sessions listed (to tell an event that moves a row). */
+  private _renderShown(groups: ISessionGroup[]): void {
     this._shown = new Map();
     for (const group of groups) {
       for (const session of group.sessions) {
         this._shown.set(session.id, session);
       }
     }
-    this._list.setGroups(groups);
   }
 
   private _actions: ISessionActions;
   private _closeIdleSessions: () => Promise<boolean>;
   private _account: HTMLElement;
   private _usage: UsageLine;
+  private _accountState: HTMLElement;
+  /** The account sections' names as last rendered; '' for the one-account look. */
+  private _sectionLayout = '';
   private _closeIdle: HTMLButtonElement;
   private _closingIdle = false;
   private _now: Clock;
@@ -359,6 +423,16 @@ export class SessionsPanel extends Widget {
   private _list: SessionList;
   /** The sessions listed, as last rendered (to tell an event that moves a row). */
   private _shown = new Map<string, SessionModel>();
+}
+
+/**
+ * What decides the list's layout: '' with one account or none (today's
+ * look), else the sections' names in order.
+ */
+function layoutOf(sections: IAccountSectionOfGroups[]): string {
+  return sections.length > 1
+    ? sections.map(section => section.name).join('\n')
+    : '';
 }
 
 /** "Close idle sessions", "Close idle" in a narrow sidebar; the count follows. */

@@ -1,3 +1,5 @@
+import { AccountHeader } from './accountHeader';
+
 import type { ISessionActions } from './actions';
 
 import type { Clock } from './countdown';
@@ -10,7 +12,7 @@ import type { SessionModel } from './models';
 
 import { IRowContext, SessionRow } from './sessionRow';
 
-import type { ISessionGroup } from './store';
+import type { IAccountSectionOfGroups, ISessionGroup } from './store';
 
 import type { ISessionTimes } from './times';
 
@@ -23,22 +25,35 @@ export const FALLBACK_VIEWPORT_PX = 800;
 /** What an unmeasured group heading is assumed to take (px). */
 const HEADING_ESTIMATE = 24;
 
+/** What an unmeasured account header is assumed to take (px). */
+const ACCOUNT_ESTIMATE = 48;
+
 /** What an unmeasured session row takes besides its job rows (px), until one is measured. */
 const ROW_CHROME_ESTIMATE = 90;
 
-/** One entry of the flat list: a notebook's heading or one session. */
+/** A group and its key in the list. */
+type GroupEntry = [string, ISessionGroup];
+
+/**
+ * One entry of the flat list: an account's header, a notebook's heading or
+ * one session. `groupKey` tells a group apart from another account's group
+ * of the same kernel key (`ELSEWHERE_KEY`, '').
+ */
 type Item =
-  | { kind: 'group'; key: string; group: ISessionGroup }
+  | { kind: 'account'; key: string; section: IAccountSectionOfGroups }
+  | { kind: 'group'; key: string; groupKey: string; group: ISessionGroup }
   | {
       kind: 'session';
       key: string;
+      groupKey: string;
       group: ISessionGroup;
       session: SessionModel;
     };
 
 /**
- * The sessions, grouped by notebook, as a virtualized list: only the
- * headings and session rows in view (plus `OVERSCAN_PX` each side) are in
+ * The sessions, grouped by notebook (under a header per account when the
+ * lab serves several), as a virtualized list: only the headers, headings
+ * and session rows in view (plus `OVERSCAN_PX` each side) are in
  * the DOM, between two spacers that stand for the rest, so the scroll bar and
  * the scroll position are those of the whole list. Rows are made when they
  * scroll into view and dropped when they leave (a row's expanded state is
@@ -56,8 +71,8 @@ export class SessionList {
     this._now = options.now;
     this._times = options.times;
     this._context = options.context;
+    this._warnAt = options.warnAt;
     this.node = element('ul', 'jp-QSession-groups');
-    this.node.setAttribute('aria-label', 'Sessions by notebook');
     this._top = spacer();
     this._bottom = spacer();
     this._scroller.addEventListener('scroll', this._onScroll, {
@@ -92,15 +107,64 @@ export class SessionList {
 
   /** Show `groups` (in order); the rows in view are updated, the others made on demand. */
   setGroups(groups: ISessionGroup[]): void {
-    const items: Item[] = [];
-    const index = new Map<string, number>();
-    for (const group of groups) {
-      items.push({ kind: 'group', key: `g:${group.key}`, group });
-      for (const session of group.sessions) {
-        index.set(session.id, items.length);
-        items.push({ kind: 'session', key: `s:${session.id}`, group, session });
+    this.node.setAttribute('aria-label', 'Sessions by notebook');
+    this._setItems(groups.map(group => [group.key, group] as GroupEntry));
+  }
+
+  /**
+   * Show each account's header, then its groups (in order); the rows in view
+   * are updated, the others made on demand.
+   */
+  setSections(sections: IAccountSectionOfGroups[]): void {
+    this.node.setAttribute('aria-label', 'Sessions by account and notebook');
+    const entries: (GroupEntry | IAccountSectionOfGroups)[] = [];
+    for (const section of sections) {
+      entries.push(section);
+      for (const group of section.groups) {
+        entries.push([`${section.name}\u0000${group.key}`, group]);
       }
     }
+    this._setItems(entries);
+  }
+
+  /**
+   * Replace the sections of accounts already listed (a change of an
+   * account's state or usage, which moves nothing) and render their headers
+   * in view again.
+   */
+  updateAccounts(sections: IAccountSectionOfGroups[]): void {
+    for (const section of sections) {
+      const at = this._accountIndex.get(section.name);
+      const item = at === undefined ? undefined : this._items[at];
+      if (item?.kind !== 'account') {
+        continue;
+      }
+      this._items[at!] = { ...item, section };
+      this._accountHeaders
+        .get(section.name)
+        ?.render(section, this._warnAt(), this._now());
+    }
+  }
+
+  private _setItems(entries: (GroupEntry | IAccountSectionOfGroups)[]): void {
+    const items: Item[] = [];
+    const index = new Map<string, number>();
+    const accounts = new Map<string, number>();
+    for (const entry of entries) {
+      if (!Array.isArray(entry)) {
+        accounts.set(entry.name, items.length);
+        items.push({ kind: 'account', key: `a:${entry.name}`, section: entry });
+        continue;
+      }
+      const [groupKey, group] = entry;
+      items.push({ kind: 'group', key: `g:${groupKey}`, groupKey, group });
+      for (const session of group.sessions) {
+        index.set(session.id, items.length);
+        const key = `s:${session.id}`;
+        items.push({ kind: 'session', key, groupKey, group, session });
+      }
+    }
+    this._accountIndex = accounts;
     this._items = items;
     this._index = index;
     this._offsets = null;
@@ -178,6 +242,7 @@ export class SessionList {
     const rows = new Map<string, SessionRow>();
     const groupNodes: HTMLElement[] = [];
     const groups = new Map<string, HTMLElement>();
+    const headers = new Map<string, AccountHeader>();
     let current: { key: string; rows: HTMLElement[] } | null = null;
     const flush = () => {
       if (current) {
@@ -188,12 +253,24 @@ export class SessionList {
     };
     for (let i = start; i < end; i++) {
       const item = items[i];
-      if (!current || current.key !== item.group.key) {
+      if (item.kind === 'account') {
         flush();
-        const node = this._groupNode(item.group, item.kind === 'group');
-        groups.set(item.group.key, node);
+        current = null;
+        const header = this._accountHeader(item.section, all);
+        headers.set(item.section.name, header);
+        groupNodes.push(header.node);
+        continue;
+      }
+      if (!current || current.key !== item.groupKey) {
+        flush();
+        const node = this._groupNode(
+          item.groupKey,
+          item.group,
+          item.kind === 'group'
+        );
+        groups.set(item.groupKey, node);
         groupNodes.push(node);
-        current = { key: item.group.key, rows: [] };
+        current = { key: item.groupKey, rows: [] };
       }
       if (item.kind === 'session') {
         const row = this._row(item.session, all);
@@ -214,6 +291,7 @@ export class SessionList {
     }
     this._rows = rows;
     this._groups = groups;
+    this._accountHeaders = headers;
     this._start = start;
     this._end = end;
     this._top.style.height = `${offsets[start]}px`;
@@ -237,15 +315,31 @@ export class SessionList {
     return row;
   }
 
-  private _groupNode(group: ISessionGroup, withHeading: boolean): HTMLElement {
-    let node = this._groups.get(group.key);
+  private _accountHeader(
+    section: IAccountSectionOfGroups,
+    all: boolean
+  ): AccountHeader {
+    let header = this._accountHeaders.get(section.name);
+    if (!header || all) {
+      header ??= new AccountHeader();
+      header.render(section, this._warnAt(), this._now());
+    }
+    return header;
+  }
+
+  private _groupNode(
+    key: string,
+    group: ISessionGroup,
+    withHeading: boolean
+  ): HTMLElement {
+    let node = this._groups.get(key);
     if (!node) {
       node = element('li', 'jp-QSession-group');
       node.append(
         element('h3', 'jp-QSession-groupName'),
         element('ul', 'jp-QSession-sessions')
       );
-      this._groups.set(group.key, node);
+      this._groups.set(key, node);
     }
     node.dataset.kernelId = group.kernelId ?? '';
     node.dataset.origin = group.origin;
@@ -277,6 +371,9 @@ export class SessionList {
     if (measured !== undefined) {
       return measured;
     }
+    if (item.kind === 'account') {
+      return ACCOUNT_ESTIMATE;
+    }
     if (item.kind === 'group') {
       return HEADING_ESTIMATE;
     }
@@ -293,9 +390,11 @@ export class SessionList {
   private _measure(): void {
     const items = this._items.slice(this._start, this._end);
     const nodes = items.map(item =>
-      item.kind === 'group'
-        ? (this._groups.get(item.group.key)?.firstElementChild as HTMLElement)
-        : this._rows.get(item.session.id)?.node
+      item.kind === 'account'
+        ? this._accountHeaders.get(item.section.name)?.node
+        : item.kind === 'group'
+          ? (this._groups.get(item.groupKey)?.firstElementChild as HTMLElement)
+          : this._rows.get(item.session.id)?.node
     );
     const tops = nodes.map(node => node?.getBoundingClientRect().top ?? 0);
     tops.push(this._bottom.getBoundingClientRect().top);
@@ -330,6 +429,7 @@ export class SessionList {
   private _now: Clock;
   private _times: (sessionId: string) => ISessionTimes | undefined;
   private _context: (session: SessionModel) => IRowContext;
+  private _warnAt: () => number;
   private _observer: ResizeObserver | null = null;
   private _frame: number | null = null;
   private _top: HTMLElement;
@@ -343,6 +443,8 @@ export class SessionList {
   private _end = 0;
   private _rows = new Map<string, SessionRow>();
   private _groups = new Map<string, HTMLElement>();
+  private _accountHeaders = new Map<string, AccountHeader>();
+  private _accountIndex = new Map<string, number>();
   private _expanded = new Set<string>();
 }
 
@@ -356,6 +458,8 @@ export namespace SessionList {
     times: (sessionId: string) => ISessionTimes | undefined;
     /** What a row needs besides its session. */
     context: (session: SessionModel) => IRowContext;
+    /** The fraction of an account's QPU time at which its usage line warns. */
+    warnAt: () => number;
   }
 }
 

@@ -2,12 +2,14 @@ import { IDisposable } from '@lumino/disposable';
 
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { accountSections, AccountRoster, IAccountSection } from './accounts';
+
 import type { ConnectionStatus } from './events';
 
 import { ORIGIN_WORDS } from './models';
 
 import type {
-  AccountUsage,
+  AccountModel,
   ServerInfo,
   SessionEvent,
   SessionModel,
@@ -54,6 +56,9 @@ export interface ISessionGroup {
   sessions: SessionModel[];
 }
 
+/** One account's part of the sidebar: its header, then its sessions' groups. */
+export type IAccountSectionOfGroups = IAccountSection<ISessionGroup>;
+
 /**
  * One session that changed.
  *
@@ -88,8 +93,8 @@ export function samePermission(a: Permission, b: Permission): boolean {
 /**
  * The one model of the sidebar: the sessions the event stream reported (in
  * the server's order, newest registered first; each session's jobs as the
- * server sorted them, newest first), the account's QPU usage, what the
- * server says the user may do, the names of the kernels, and the state of
+ * server sorted them, newest first), the accounts the lab serves (each with
+ * its state and QPU usage), what the server says the user may do, the names of the kernels, and the state of
  * the connection. It holds no
  * timers and reads no clock; it parses each session's times once, on
  * arrival (`times`), and views derive countdowns from them.
@@ -106,20 +111,25 @@ export class SessionStore implements IDisposable {
   }
 
   /**
-   * Emitted when the account's usage changes (a snapshot or a usage event):
-   * only the header shows it, so `changed` (a render of the list) is not.
+   * Emitted when an account changes (its state, backends or usage), appears
+   * or goes, with its name; null after a snapshot (any may have). A snapshot
+   * emits `changed` first, so a view rendering on `changed` shows the new
+   * accounts already.
    */
-  get usageChanged(): ISignal<this, AccountUsage | null> {
-    return this._usageChanged;
+  get accountsChanged(): ISignal<this, string | null> {
+    return this._accountsChanged;
   }
 
   /**
-   * The account's QPU usage for the period as the service last reported it;
-   * null before a snapshot or while the service has not answered (the
-   * snapshot carries it once the server could read it).
+   * The accounts the lab serves, the lab's emulator first, then by name;
+   * empty before a snapshot. Each carries its QPU usage (null: not known).
    */
-  get usage(): AccountUsage | null {
-    return this._usage;
+  accounts(): AccountModel[] {
+    return this._accounts.list();
+  }
+
+  account(name: string): AccountModel | undefined {
+    return this._accounts.get(name);
   }
 
   /**
@@ -224,26 +234,22 @@ export class SessionStore implements IDisposable {
    * Apply one message of the event stream: a snapshot replaces every
    * session; a session event replaces (or adds) that one session. Ended
    * sessions stay, with state 'closed', until they age out (`ageOut`). The
-   * account's usage comes with the snapshot (once known) and in usage events.
+   * accounts come with the snapshot, then one account event per change (or
+   * `gone_account` for one no longer served).
    */
   applyEvent(event: SessionEvent): void {
     if (event.type === 'snapshot') {
+      this._accounts.replace(event.accounts ?? []);
       this.applySnapshot(event.sessions ?? []);
-      this.applyUsage(event.usage ?? null);
+      this._accountsChanged.emit(null);
     } else if (event.type === 'session' && event.session) {
       this.applySession(event.session);
-    } else if (event.type === 'usage') {
-      this.applyUsage(event.usage ?? null);
+    } else if (event.type === 'account') {
+      const name = this._accounts.apply(event);
+      if (name !== null) {
+        this._accountsChanged.emit(name);
+      }
     }
-  }
-
-  /** Replace the account's usage (null: the service has not answered). */
-  applyUsage(usage: AccountUsage | null): void {
-    if (usage === this._usage) {
-      return;
-    }
-    this._usage = usage;
-    this._usageChanged.emit(usage);
   }
 
   applySnapshot(sessions: SessionModel[]): void {
@@ -353,12 +359,18 @@ export class SessionStore implements IDisposable {
    * stay put. With `showEnded` false closed sessions and the groups they
    * leave empty are dropped.
    */
-  groups(options: { showEnded?: boolean } = {}): ISessionGroup[] {
+  groups(
+    options: { showEnded?: boolean; account?: string } = {}
+  ): ISessionGroup[] {
     const showEnded = options.showEnded ?? true;
+    const account = options.account;
     const byKernel = new Map<string, SessionModel[]>();
     const elsewhere: SessionModel[] = [];
     for (const session of this._sessions.values()) {
       if (!showEnded && session.state === 'closed') {
+        continue;
+      }
+      if (account !== undefined && session.account.name !== account) {
         continue;
       }
       if (session.origin === 'elsewhere') {
@@ -403,6 +415,19 @@ export class SessionStore implements IDisposable {
       });
     }
     return groups;
+  }
+
+  /**
+   * The sessions by account (`groups` within each): a section per served
+   * account, with or without sessions, and one per account no longer served
+   * whose sessions are still shown; the lab's emulator first, then by name.
+   */
+  sections(options: { showEnded?: boolean } = {}): IAccountSectionOfGroups[] {
+    return accountSections(
+      this._accounts.list(),
+      Array.from(this._sessions.values(), session => session.account),
+      name => this.groups({ ...options, account: name })
+    );
   }
 
   /**
@@ -457,7 +482,7 @@ export class SessionStore implements IDisposable {
   private _times = new Map<string, ISessionTimes>();
   private _kernelNames = new Map<string, IKernelName>();
   private _info: ServerInfo | null = null;
-  private _usage: AccountUsage | null = null;
+  private _accounts = new AccountRoster();
   private _idle: ReadonlyArray<string> | null = null;
   private _connection: ConnectionStatus = 'connecting';
   private _problem: string | null = null;
@@ -467,7 +492,7 @@ export class SessionStore implements IDisposable {
   private _isDisposed = false;
   private _changed = new Signal<this, StoreChange>(this);
   private _sessionChanged = new Signal<this, ISessionChange>(this);
-  private _usageChanged = new Signal<this, AccountUsage | null>(this);
+  private _accountsChanged = new Signal<this, string | null>(this);
   private _idleChanged = new Signal<this, ReadonlyArray<string> | null>(this);
 }
 

@@ -114,12 +114,12 @@ export function usageWords(
   };
 }
 
-/** The notification when the account's usage crosses the warning fraction. */
-export function usageWarning(usage: AccountUsage): string {
+/** The notification when account `name`'s usage crosses the warning fraction. */
+export function usageWarning(usage: AccountUsage, name: string): string {
   const used = formatDuration(usage.used_seconds);
   if (usage.limit_reached || usage.limit_seconds === null) {
     return (
-      `The account reached its QPU time limit for the period (${used} used): ` +
+      `The account “${name}” reached its QPU time limit for the period (${used} used): ` +
       'new jobs wait for the next period.'
     );
   }
@@ -128,7 +128,7 @@ export function usageWarning(usage: AccountUsage): string {
     usage.remaining_seconds ??
     Math.max(0, usage.limit_seconds - usage.used_seconds);
   return (
-    `The account has used ${percent}% of its QPU time for the period: ` +
+    `The account “${name}” has used ${percent}% of its QPU time for the period: ` +
     `${used} of ${formatDuration(usage.limit_seconds)}, ${formatDuration(remaining)} left.`
   );
 }

@@ -1,2 +1,3 @@
 import './base.css';
+import './accounts.css';
 import './cellStatus.css';

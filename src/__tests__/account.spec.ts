@@ -11,7 +11,7 @@ import { SessionEventStream } from '../events';
 
 import { IdleWatch } from '../idleWatch';
 
-import type { AccountUsage } from '../models';
+import type { AccountUsage, SessionEvent } from '../models';
 
 import { SessionNotifier } from '../notifier';
 
@@ -30,6 +30,7 @@ import { FakeSocket } from './fakeSocket';
 import {
   at,
   makeElsewhere,
+  makeAccount,
   makeInfo,
   makeJob,
   makeSession,
@@ -48,11 +49,21 @@ function useTable(table: RequestTable): void {
   mockedRequest.mockImplementation(mockedRequestAPI(table) as any);
 }
 
+/** A snapshot of the lab's emulator alone, with `usage`. */
+function snapshotWith(usage: AccountUsage | null): SessionEvent {
+  return { type: 'snapshot', sessions: [], accounts: [makeAccount({ usage })] };
+}
+
+/** The lab's emulator's account event, with `usage`. */
+function usageEvent(usage: AccountUsage | null): SessionEvent {
+  return { type: 'account', account: makeAccount({ usage }) };
+}
+
 /** Let the promise callbacks queued so far run. */
 const settle = () => new Promise(resolve => setTimeout(resolve, 0));
 
 describe("the account's usage: store and stream", () => {
-  it('takes the usage from the snapshot, then from usage events, without re-rendering the list', () => {
+  it("takes the account's usage from the snapshot, then from account events, without re-rendering the list", () => {
     const socket = new FakeSocket();
     const stream = new SessionEventStream({
       url: 'ws://x',
@@ -61,30 +72,29 @@ describe("the account's usage: store and stream", () => {
     const store = new SessionStore();
     stream.received.connect((_, event) => store.applyEvent(event));
     const changes: unknown[] = [];
-    const usages: (AccountUsage | null)[] = [];
+    const accounts: (string | null)[] = [];
     store.changed.connect((_, change) => changes.push(change));
-    store.usageChanged.connect((_, usage) => usages.push(usage));
+    store.accountsChanged.connect((_, name) => accounts.push(name));
     stream.connect();
     socket.open();
 
-    socket.send({ type: 'snapshot', sessions: [], usage: makeUsage() });
-    expect(store.usage!.used_seconds).toBe(750);
-    socket.send({
-      type: 'usage',
-      usage: makeUsage({ used_seconds: 800, remaining_seconds: 35200 })
-    });
+    socket.send(snapshotWith(makeUsage()));
+    expect(store.account('emulator')!.usage!.used_seconds).toBe(750);
+    socket.send(
+      usageEvent(makeUsage({ used_seconds: 800, remaining_seconds: 35200 }))
+    );
 
-    expect(store.usage!.used_seconds).toBe(800);
-    expect(usages.map(u => u?.used_seconds)).toEqual([750, 800]);
+    expect(store.account('emulator')!.usage!.used_seconds).toBe(800);
+    expect(accounts).toEqual([null, 'emulator']);
     expect(changes).toEqual([null]); // the snapshot's only
     stream.dispose();
   });
 
   it('forgets the usage when a snapshot comes without it (the service did not answer)', () => {
     const store = new SessionStore();
-    store.applyEvent({ type: 'snapshot', sessions: [], usage: makeUsage() });
-    store.applyEvent({ type: 'snapshot', sessions: [] });
-    expect(store.usage).toBeNull();
+    store.applyEvent(snapshotWith(makeUsage()));
+    store.applyEvent(snapshotWith(null));
+    expect(store.account('emulator')!.usage).toBeNull();
   });
 });
 
@@ -120,7 +130,7 @@ describe('the usage header', () => {
     const { store, line, long, short } = setup();
     expect(line.hidden).toBe(true); // nothing to say before the snapshot
 
-    store.applyEvent({ type: 'snapshot', sessions: [], usage: makeUsage() });
+    store.applyEvent(snapshotWith(makeUsage()));
 
     expect(line.hidden).toBe(false);
     expect(long()).toBe('QPU time: 12m 30s used of 10h (9h 47m left)');
@@ -159,15 +169,15 @@ describe('the usage header', () => {
 
   it('says "no limit" for a plan without one, and never warns then', () => {
     const { store, line, long } = setup();
-    store.applyEvent({
-      type: 'snapshot',
-      sessions: [],
-      usage: makeUsage({
-        used_seconds: 999999,
-        limit_seconds: null,
-        remaining_seconds: null
-      })
-    });
+    store.applyEvent(
+      snapshotWith(
+        makeUsage({
+          used_seconds: 999999,
+          limit_seconds: null,
+          remaining_seconds: null
+        })
+      )
+    );
     expect(long()).toBe('QPU time: 277h 46m used (no limit)');
     expect(line.classList).not.toContain('jp-mod-warning');
     expect(
@@ -177,44 +187,42 @@ describe('the usage header', () => {
 
   it('warns at the usageWarningFraction of the limit, and at the limit', () => {
     const { store, panel, line, long } = setup(0.8);
-    store.applyEvent({
-      type: 'snapshot',
-      sessions: [],
-      usage: makeUsage({ used_seconds: 28799, remaining_seconds: 7201 })
-    });
+    store.applyEvent(
+      snapshotWith(makeUsage({ used_seconds: 28799, remaining_seconds: 7201 }))
+    );
     expect(line.classList).not.toContain('jp-mod-warning');
 
-    store.applyEvent({
-      type: 'usage',
-      usage: makeUsage({ used_seconds: 28800, remaining_seconds: 7200 })
-    });
+    store.applyEvent(
+      usageEvent(makeUsage({ used_seconds: 28800, remaining_seconds: 7200 }))
+    );
     expect(line.classList).toContain('jp-mod-warning');
     expect(long()).toBe('QPU time: 8h used of 10h (2h left)');
 
     panel.settings = { ...panel.settings, usageWarningFraction: 0.9 };
     expect(line.classList).not.toContain('jp-mod-warning');
 
-    store.applyEvent({
-      type: 'usage',
-      usage: makeUsage({
-        used_seconds: 36000,
-        remaining_seconds: 0,
-        limit_reached: true
-      })
-    });
+    store.applyEvent(
+      usageEvent(
+        makeUsage({
+          used_seconds: 36000,
+          remaining_seconds: 0,
+          limit_reached: true
+        })
+      )
+    );
     expect(line.classList).toContain('jp-mod-reached');
     expect(long()).toBe('QPU time: 10h used of 10h (limit reached)');
   });
 
   it('says "usage unknown" when the service did not answer', () => {
     const { store, line, long } = setup();
-    store.applyEvent({ type: 'snapshot', sessions: [] });
+    store.applyEvent(snapshotWith(null));
     expect(long()).toBe('QPU time: usage unknown');
     expect(line.classList).toContain('jp-mod-unknown');
     expect(line.title).toMatch(/did not report/);
   });
 
-  it('notifies once when the usage crosses the fraction, again only after it fell back', () => {
+  it('notifies once, naming the account, when its usage crosses the fraction, again only after it fell back', () => {
     const store = new SessionStore();
     const warnings: string[] = [];
     const notifier = new SessionNotifier({
@@ -223,19 +231,20 @@ describe('the usage header', () => {
       usageWarningFraction: 0.8
     });
     const used = (seconds: number) =>
-      store.applyEvent({
-        type: 'usage',
-        usage: makeUsage({
-          used_seconds: seconds,
-          remaining_seconds: 36000 - seconds
-        })
-      });
+      store.applyEvent(
+        usageEvent(
+          makeUsage({
+            used_seconds: seconds,
+            remaining_seconds: 36000 - seconds
+          })
+        )
+      );
 
     used(20000);
     used(30000);
     used(31000);
     expect(warnings).toEqual([
-      'The account has used 83% of its QPU time for the period: 8h 20m of 10h, 1h 40m left.'
+      'The account “emulator” has used 83% of its QPU time for the period: 8h 20m of 10h, 1h 40m left.'
     ]);
     used(10); // a new period
     used(35000);

@@ -1,9 +1,20 @@
 import type {
+  AccountModel,
+  AccountRef,
   AccountUsage,
   JobModel,
   ServerInfo,
   SessionModel
 } from '../models';
+
+import { API_VERSION } from '../models';
+
+/** Where a session of the lab's own emulator lives. */
+export const EMULATOR_REF: AccountRef = {
+  name: 'emulator',
+  channel: 'local',
+  instance: null
+};
 
 /**
  * Test data shaped like the server's models, with only what a test cares
@@ -39,6 +50,7 @@ export function makeSession(
     notebook: null,
     owner: 'alice',
     provider: 'emulator',
+    account: EMULATOR_REF,
     backend: 'fake_brisbane',
     mode: 'dedicated',
     state: 'active',
@@ -64,8 +76,7 @@ export function makeSession(
 export function makeInfo(overrides: Partial<ServerInfo> = {}): ServerInfo {
   return {
     version: '0.1.0',
-    api_version: '1',
-    provider: 'emulator',
+    api_version: API_VERSION,
     user: 'alice',
     can_write: true,
     can_act_on_others: false,
@@ -102,5 +113,35 @@ export function makeUsage(overrides: Partial<AccountUsage> = {}): AccountUsage {
     instance: 'crn:v1:emulator',
     read_at: at(0),
     ...overrides
+  };
+}
+
+/** An account the lab serves: the lab's emulator, reachable, unless overridden. */
+export function makeAccount(
+  overrides: Partial<AccountModel> = {}
+): AccountModel {
+  return {
+    name: 'emulator',
+    channel: 'local',
+    instance: null,
+    provider: 'emulator',
+    source: 'lab',
+    is_default: false,
+    state: 'reachable',
+    problem: null,
+    last_try: at(0),
+    next_try: null,
+    backends: ['fake_brisbane', 'fake_manila'],
+    usage: null,
+    ...overrides
+  };
+}
+
+/** The reference a session of `account` carries. */
+export function refOf(account: AccountModel): AccountRef {
+  return {
+    name: account.name,
+    channel: account.channel,
+    instance: account.instance
   };
 }

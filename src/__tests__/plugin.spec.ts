@@ -2,6 +2,7 @@ import type { ISessionsAPI } from '../api';
 
 import plugin, { CommandIDs, loadServerInfo } from '../index';
 
+import { API_VERSION } from '../models';
 import { SessionStore } from '../store';
 
 import { makeInfo } from './fixtures';
@@ -33,12 +34,14 @@ describe('loadServerInfo', () => {
     const store = new SessionStore();
     await loadServerInfo(
       apiAnswering(async () =>
-        makeInfo({ api_version: '2', version: '0.9.0' })
+        makeInfo({ api_version: '1', version: '0.9.0' })
       ),
       store
     );
 
-    expect(store.problem).toMatch(/API version 2; this sidebar speaks 1/);
+    expect(store.problem).toMatch(
+      new RegExp(`API version 1; this sidebar speaks ${API_VERSION}\\.`)
+    );
   });
 
   it("shows why the server's session registry cannot be used", async () => {
