@@ -87,9 +87,9 @@ export function accountTitle(
 
 /**
  * The header of one account's section in the sidebar, 250 px wide and up:
- * its name, a short channel/instance hint (the full instance in the
- * tooltip) and its state on one line; why it is unreachable, and the time
- * of the last try, on a second; then its QPU usage (`UsageLine`), shown
+ * its name and its state on one line; a short channel/instance hint (the
+ * full instance in the tooltip) under it; why it is unreachable, and the
+ * time of the last try; then its QPU usage (`UsageLine`), shown
  * only while the account is reachable (otherwise the state says why there
  * is none); "No sessions" when it has none.
  */
@@ -98,13 +98,19 @@ export class AccountHeader {
     this.node = element('li', 'jp-QSession-account');
     const title = element('div', 'jp-QSession-accountTitle');
     this._name = element('h2', 'jp-QSession-accountName');
-    this._hint = element('span', 'jp-QSession-accountHint');
+    this._hint = element('div', 'jp-QSession-accountHint');
     this._state = element('span', 'jp-QSession-accountState');
-    title.append(this._name, this._hint, this._state);
+    title.append(this._name, this._state);
     this._detail = element('div', 'jp-QSession-accountDetail');
     this._usage = new UsageLine();
     this._empty = element('div', 'jp-QSession-accountEmpty', 'No sessions');
-    this.node.append(title, this._detail, this._usage.node, this._empty);
+    this.node.append(
+      title,
+      this._hint,
+      this._detail,
+      this._usage.node,
+      this._empty
+    );
   }
 
   readonly node: HTMLElement;
