@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
 import signal
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from traitlets import Enum, Int, TraitError
 
 from .emulator.labs import live_leases
 from .wire import OPERATOR_KEY_ENV
+
+if TYPE_CHECKING:
+    from .emulator.emulator import Emulator
 
 ORPHAN_GRACE = 60.0  # an emulator whose labs all died exits after this long
 
@@ -91,6 +96,27 @@ def build_parser() -> argparse.ArgumentParser:
         default="wall",
         help="manual: time moves only through POST /api/v1/qsession/clock (tests)",
     )
+    emu.add_argument(
+        "--save-account",
+        metavar="NAME",
+        default=None,
+        help="once listening, save this emulator as qiskit-ibm-runtime account NAME holding "
+        "the current OS user's key on it, as QiskitRuntimeService.save_account does (replacing "
+        "an account of that name): a lab then serves it beside its own emulator. The account "
+        "names this run's URL and key: give --port and --state for an account that outlives "
+        "the process",
+    )
+    emu.add_argument(
+        "--default",
+        action="store_true",
+        help="with --save-account: make it the default account (set_as_default=True)",
+    )
+    emu.add_argument(
+        "--account-file",
+        default=None,
+        help="with --save-account: the account file (default: the client's, "
+        "~/.qiskit/qiskit-ibm.json)",
+    )
     _emulator_options(emu)
     from .commands.sessions import add_commands
 
@@ -101,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     from .emulator.settings import QSessionEmulator
 
+    if (args.default or args.account_file) and not args.save_account:
+        parser.error("--default and --account-file go with --save-account NAME")
     names = QSessionEmulator.class_trait_names(config=True)
     try:
         settings = QSessionEmulator(**{name: getattr(args, name) for name in names})
@@ -117,6 +145,7 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
     except QSessionError as exc:  # its state cannot be opened: one line, not a traceback
         parser.exit(1, f"jupyter qsession emulator: {exc.message}\n")
     info = Path(args.info_file) if args.info_file else None
+    failed: list[str] = []  # why the emulator stopped at once (exit status 1)
 
     async def main() -> None:
         # Signal handlers first: whoever reads the URL line may stop us right away.
@@ -132,6 +161,12 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
         if info is not None:
             info.write_text(json.dumps({"url": url, "pid": os.getpid()}), encoding="utf-8")
         print(url, flush=True)
+        if args.save_account:
+            try:
+                print(_save_account(emulator, url, args), flush=True)
+            except (OSError, ValueError, QSessionError) as exc:
+                failed.append(f"cannot save account {args.save_account!r}: {exc}")
+                stop.set()
         if args.token is None and not os.environ.get(OPERATOR_KEY_ENV):
             print(f"API key: {emulator.api_key}", flush=True)
             print(
@@ -151,6 +186,26 @@ def run_emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
             emulator.stop()
 
     asyncio.run(main())
+    if failed:
+        parser.exit(1, f"jupyter qsession emulator: {failed[0]}\n")
+
+
+def _save_account(emulator: Emulator, url: str, args: argparse.Namespace) -> str:
+    """Save the running emulator as an account holding the OS user's key (the user the lab's
+    kernels run as, so sessions opened through the account are theirs); say where."""
+    from .client.accounts_file import save_account
+
+    key = emulator.tokens.key_for(getpass.getuser())
+    path = save_account(
+        args.save_account,
+        url=url,
+        token=key,
+        instance=emulator.instance,
+        path=args.account_file,
+        default=args.default,
+    )
+    default = " (the default account)" if args.default else ""
+    return f"Saved as qiskit-ibm-runtime account {args.save_account!r}{default} in {path}"
 
 
 async def _exit_when_orphaned(leases: Path, stop: asyncio.Event, grace: float) -> None:
