@@ -21,6 +21,7 @@ import asyncio
 import math
 from typing import TYPE_CHECKING
 
+from .. import __version__
 from ..errors import BadRequest, Forbidden
 from ..timing import from_iso
 from .handlers import ID
@@ -46,8 +47,6 @@ class InfoHandler(EmulatorHandler):
     requires_auth = False
 
     def get(self) -> None:
-        from .. import __version__
-
         self.send({"service": SERVICE_NAME, "version": __version__, "instance": INSTANCE_CRN})
 
 
