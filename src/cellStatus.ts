@@ -2,6 +2,8 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
 import { Widget } from '@lumino/widgets';
 
+import { accountTitle } from './accountHeader';
+
 import type { ISessionActions } from './actions';
 
 import { Clock, formatCountdown, secondsUntil, Ticker } from './countdown';
@@ -136,10 +138,22 @@ export class CellStatus extends Widget implements IRenderMime.IRenderer {
     id.title = session.id;
     header.append(
       el('span', 'jp-QSessionCell-backend', session.backend),
-      el('span', 'jp-QSessionCell-mode', data.mode),
-      id,
-      el('span', `jp-QSession-badge jp-mod-${kind}`, word)
+      el('span', 'jp-QSessionCell-mode', data.mode)
     );
+    if (this._context.store.accounts().length > 1) {
+      // Which account the magic used, where the lab serves several.
+      const account = el(
+        'span',
+        'jp-QSessionCell-account',
+        `on ${session.account.name}`
+      );
+      account.title = accountTitle(
+        session.account,
+        this._context.store.account(session.account.name) ?? null
+      );
+      header.append(account);
+    }
+    header.append(id, el('span', `jp-QSession-badge jp-mod-${kind}`, word));
     if (!ended) {
       this._ttl = el('span', 'jp-QSessionCell-ttl');
       this._ttl.title = 'Max TTL left: the session ends then';

@@ -18,7 +18,15 @@ import type { JobModel, SessionModel } from '../models';
 
 import { SessionStore } from '../store';
 
-import { at, makeInfo, makeJob, makeSession, T0 } from './fixtures';
+import {
+  at,
+  makeAccount,
+  makeInfo,
+  makeJob,
+  makeSession,
+  refOf,
+  T0
+} from './fixtures';
 
 const RUNNING: ICellStatusData = {
   session_id: 'session-1',
@@ -123,6 +131,28 @@ describe('CellStatus', () => {
     expect(t.$('.jp-QSessionCell-ttl')!.textContent).toBe('59:55 left');
     expect(t.$('.jp-QSessionCell-idle')!.textContent).toBe('idle in 0:55');
     expect(t.button('Cancel session').disabled).toBe(false);
+  });
+
+  it('names the account the session is on only where the lab serves several', async () => {
+    const t = setup();
+    const second = makeAccount({ name: 'second', channel: 'ibm_cloud' });
+    t.store.applyEvent({
+      type: 'snapshot',
+      sessions: [makeSession({ account: refOf(second) })],
+      accounts: [makeAccount()]
+    });
+    await t.render(RUNNING);
+    expect(t.$('.jp-QSessionCell-account')).toBeNull();
+
+    t.store.applyEvent({
+      type: 'snapshot',
+      sessions: [makeSession({ account: refOf(second) })],
+      accounts: [makeAccount(), second]
+    });
+    expect(t.$('.jp-QSessionCell-account')!.textContent).toBe('on second');
+    expect(t.$('.jp-QSessionCell-account')!.title).toContain(
+      'Channel: ibm_cloud'
+    );
   });
 
   it('follows its session: a change re-renders it, another session does not', async () => {
