@@ -48,3 +48,7 @@ def kernel_token(key: bytes | str, kernel_id: str) -> str:
 # to it; ``after-response`` right after that answer was sent. ``POINT:/path`` waits for a
 # change whose request path ends with ``/path`` (``after-commit:/jobs``: the next job submitted).
 FAILPOINT_ENV = "QSESSION_EMULATOR_FAILPOINT"
+
+# The accounts of c.QSessionApp.accounts, with their tokens, for the kernels the lab starts:
+# a JSON list of {"name", "channel", "url", "token", "instance"} (env, never argv or a browser).
+CONFIG_ACCOUNTS_ENV = "QSESSION_CONFIG_ACCOUNTS"

@@ -69,6 +69,8 @@ def server_config(tmp_path, clock: ManualClock | None, **app: Any) -> dict[str, 
         },
         "QSessionApp": {
             "registry_path": str(tmp_path / "sessions.sqlite"),
+            # Never the account file of whoever runs the tests.
+            "account_file": str(tmp_path / "qiskit-ibm.json"),
             "default_owner": "alice",
             # The account's usage is read only when asked: its events would come between the
             # session events a test waits for (tests/test_server_usage.py sets its own).
@@ -103,11 +105,11 @@ class Lab:
     @property
     def emulator(self):
         """The provider of the emulator process: ``url``, ``api_key`` (the kernels' key)."""
-        return EmulatorHandle(self.manager.provider)
+        return EmulatorHandle(self.manager.provider.emulator)
 
     async def service_call(self, method: str, path: str, body: Any = None) -> Any:
         """The emulator's REST API with the lab server's operator key (sees every user's)."""
-        return await self.manager.provider._call(method, path, body)
+        return await self.manager.provider.emulator._call(method, path, body)
 
     async def sync(self) -> None:
         """Wait until every change the emulator made so far is stored and announced."""
@@ -250,7 +252,7 @@ class Lab:
     async def advance(self, seconds: float) -> None:
         """Move the emulator's manual clock, one event at a time (it waits for simulations so
         jobs end exactly at their emulated time); then let the manager catch up."""
-        await self.manager.provider.advance_clock(seconds)
+        await self.manager.provider.emulator.advance_clock(seconds)
         await self.sync()
 
 

@@ -132,6 +132,16 @@ def run_in_kernel(root: Path, kernel_id: str, code: str, timeout: float = 60) ->
     return "".join(output).strip()
 
 
+def remote_account_only(account_file: Path, url: str, token: str) -> list[str]:
+    """Save a standalone emulator at ``url`` as the account ``remote`` in ``account_file``,
+    as a user saves an account; the options of a lab that serves only that account."""
+    from jupyter_qsession.client.accounts_file import save_account
+    from jupyter_qsession.emulator.instance import INSTANCE_CRN
+
+    save_account("remote", url=url, token=token, instance=INSTANCE_CRN, path=account_file)
+    return ["--QSessionApp.emulator=False", f"--QSessionApp.account_file={account_file}"]
+
+
 class LabProcess:
     """``jupyter server`` with the extension, as a child process without a terminal.
 
@@ -164,6 +174,11 @@ class LabProcess:
         return self.root / "emulator"
 
     @property
+    def account_file(self) -> Path:
+        """Its qiskit-ibm-runtime account file (never the account file of whoever runs tests)."""
+        return self.root / "qiskit-ibm.json"
+
+    @property
     def log_path(self) -> Path:
         return self.root / "server.log"
 
@@ -184,6 +199,7 @@ class LabProcess:
             f"--port={self.port}", "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
             f"--ServerApp.root_dir={self.root}",
             f"--QSessionApp.registry_path={self.root / 'sessions.sqlite'}",
+            f"--QSessionApp.account_file={self.account_file}",
             f"--EmulatorProvider.emulator_dir={self.emulator_dir}",
             *self._emulator_defaults(), *self.options,
         ]  # fmt: skip

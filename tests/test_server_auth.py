@@ -14,6 +14,7 @@ from jupyter_server.auth.decorator import authorized, ws_authenticated
 from tornado.httpclient import HTTPClientError
 
 from jupyter_qsession.server.app import QSessionApp
+from jupyter_qsession.server.handlers import KernelBridge
 from jupyter_qsession.wire import KERNEL_TOKEN_HEADER as TOKEN
 
 USER_ENDPOINTS = [
@@ -76,7 +77,7 @@ async def test_a_wrong_bridge_token_is_refused_as_for_a_kernel_that_does_not_exi
 
 def test_every_user_handler_is_behind_authenticated_and_authorized():
     """The template's audit: user endpoints are wrapped by @authenticated and @authorized;
-    the kernel endpoint is the one explicit exception, with its own token check."""
+    the kernel bridge's endpoints are the one explicit exception, each with its token check."""
     app = QSessionApp()
     app.initialize_handlers()
     for pattern, handler in app.handlers:
@@ -84,9 +85,10 @@ def test_every_user_handler_is_behind_authenticated_and_authorized():
             method = handler.__dict__.get(name)
             if method is None:
                 continue
-            if pattern.endswith("/sessions") and "kernels" in pattern:
+            if "/kernels/" in pattern:
                 assert getattr(method, "__allow_unauthenticated", False), pattern
-                assert "_verify_kernel" in handler.__dict__
+                assert issubclass(handler, KernelBridge), pattern
+                assert "self._verify_kernel(kernel_id)" in inspect.getsource(method), pattern
             elif pattern.endswith("/events"):
                 assert getattr(method, "__allow_unauthenticated", None) is False, pattern
             else:
@@ -101,7 +103,11 @@ def _wrapper_code(decorator):
 
 # The documented exceptions, by name: the kernel bridge checks its own token (a kernel has no
 # user credentials); the WebSocket uses jupyter-server's decorator for WebSockets.
-KERNEL_TOKEN_ROUTES = {("KernelSessionsHandler", "get"), ("KernelSessionsHandler", "post")}
+KERNEL_TOKEN_ROUTES = {
+    ("KernelSessionsHandler", "get"),
+    ("KernelSessionsHandler", "post"),
+    ("KernelAccountsHandler", "get"),
+}
 WEBSOCKET_ROUTES = {("EventsSocket", "get")}
 
 

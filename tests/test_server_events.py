@@ -117,7 +117,8 @@ async def test_new_registrations_and_user_actions_are_pushed_too(lab, kernel):
 
 
 async def test_the_embedded_emulator_pushes_so_nothing_polls(lab):
-    assert lab.manager.provider.pushes and not hasattr(lab.manager.provider, "_poller")
+    emulator = lab.manager.provider.emulator
+    assert emulator.pushes and not hasattr(emulator, "_poller")
 
 
 async def test_sessions_queued_behind_hear_that_the_queue_moved(lab, kernel):

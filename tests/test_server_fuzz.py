@@ -19,6 +19,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
+from processes import remote_account_only
 from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_ibm_runtime import SamplerV2, Session
@@ -51,8 +52,7 @@ def start_server(tmp_path, emulator_url: str) -> tuple[subprocess.Popen, str]:
         f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
         f"--ServerApp.root_dir={tmp_path}",
         f"--QSessionApp.registry_path={tmp_path / 'sessions.sqlite'}",
-        "--QSessionApp.provider_class=jupyter_qsession.server.providers.RuntimeServiceProvider",
-        f"--RuntimeServiceProvider.url={emulator_url}", "--RuntimeServiceProvider.token=test-key",
+        *remote_account_only(tmp_path / "qiskit-ibm.json", emulator_url, "test-key"),
     ]  # fmt: skip
     env = dict(
         os.environ,

@@ -14,7 +14,7 @@ import signal
 
 import pytest
 import requests
-from processes import TOKEN, LabProcess, run_in_kernel, wait_for
+from processes import TOKEN, LabProcess, remote_account_only, run_in_kernel, wait_for
 from qiskit_ibm_runtime import Session
 
 from jupyter_qsession.emulator import Emulator, EmulatorThread, WallClock, runtime_service
@@ -39,9 +39,7 @@ def remote_emulator():
 
 def test_a_killed_server_reattaches_to_sessions_that_outlived_it(tmp_path, remote_emulator):
     options = (
-        "--QSessionApp.provider_class=jupyter_qsession.server.providers.RuntimeServiceProvider",
-        f"--RuntimeServiceProvider.url={remote_emulator.url}",
-        "--RuntimeServiceProvider.token=remote-key",
+        *remote_account_only(tmp_path / "qiskit-ibm.json", remote_emulator.url, "remote-key"),
         "--RuntimeServiceProvider.refresh_interval=0.1",
     )
     lab = LabProcess(tmp_path, *options).start()
@@ -51,7 +49,7 @@ def test_a_killed_server_reattaches_to_sessions_that_outlived_it(tmp_path, remot
         session = Session(backend=service.backend("fake_manila"))
         assert lab.register(kernel_id, token, session.session_id).status_code == 200
         listed = lab.get(f"sessions/{session.session_id}").json()
-        assert listed["kernel_id"] == kernel_id and listed["provider"] == "ibm"
+        assert listed["kernel_id"] == kernel_id and listed["account"]["name"] == "remote"
         assert listed["accepting_jobs"] is True
 
         lab.kill()
@@ -109,9 +107,7 @@ def test_a_killed_lab_finds_its_emulator_still_running_the_session(tmp_path):
 def test_an_unreachable_service_is_a_424_and_loses_nothing(tmp_path, remote_emulator):
     lab = LabProcess(
         tmp_path,
-        "--QSessionApp.provider_class=jupyter_qsession.server.providers.RuntimeServiceProvider",
-        f"--RuntimeServiceProvider.url={remote_emulator.url}",
-        "--RuntimeServiceProvider.token=remote-key",
+        *remote_account_only(tmp_path / "qiskit-ibm.json", remote_emulator.url, "remote-key"),
     ).start()
     try:
         kernel_id, token = lab.start_kernel()
@@ -135,9 +131,7 @@ def test_an_unreachable_service_is_a_424_and_loses_nothing(tmp_path, remote_emul
 def test_a_session_keeps_its_notebooks_name_across_a_server_restart(tmp_path, remote_emulator):
     lab = LabProcess(
         tmp_path,
-        "--QSessionApp.provider_class=jupyter_qsession.server.providers.RuntimeServiceProvider",
-        f"--RuntimeServiceProvider.url={remote_emulator.url}",
-        "--RuntimeServiceProvider.token=remote-key",
+        *remote_account_only(tmp_path / "qiskit-ibm.json", remote_emulator.url, "remote-key"),
         "--RuntimeServiceProvider.refresh_interval=0.1",
     ).start()
     (tmp_path / "work").mkdir()

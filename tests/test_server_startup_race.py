@@ -45,7 +45,7 @@ def start_pair(lab: LabProcess, index: int) -> list[str]:
 
 def extension_started(lab: LabProcess) -> bool:
     """Whether the extension has said it started (asking its API would wait for it)."""
-    return "jupyter_qsession: provider emulator" in lab.log_path.read_text(errors="replace")
+    return "jupyter_qsession: accounts emulator" in lab.log_path.read_text(errors="replace")
 
 
 def test_kernels_started_from_the_first_moment_the_lab_answers_reach_emulator_and_bridge(

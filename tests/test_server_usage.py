@@ -1,5 +1,6 @@
-"""The account's QPU usage for the period, as the service reports it: ``GET
-/qsession/api/usage`` and a ``usage`` event on the WebSocket when it changes (issue 13).
+"""Each account's QPU usage for the period, as its service reports it: in ``GET
+/qsession/api/accounts`` and an ``account`` event on the WebSocket when it changes (issues
+13 and 19).
 
 IBM reports an instance's usage at ``GET /instances/usage`` (``usage_consumed_seconds``,
 ``usage_limit_reached``, and with an allocation ``usage_allocation_seconds``; the client's
@@ -30,15 +31,23 @@ async def run_one_job_to_the_end(lab) -> None:
 async def next_usage(socket) -> dict:
     while True:
         event = json.loads(await socket.read_message())
-        if event["type"] == "usage":
-            return event["usage"]
+        account = event.get("account") or {}
+        if event["type"] == "account" and account.get("usage") is not None:
+            return account["usage"]
+
+
+async def read_usage(lab, user: str = "alice") -> tuple[int, dict]:
+    """The lab's emulator account's usage, asked of the service now."""
+    status, body = await lab.api("accounts?refresh=1", user=user)
+    (emulator,) = [a for a in body["accounts"] if a["name"] == "emulator"]
+    return status, emulator["usage"]
 
 
 @pytest.mark.emulator(allocation=ALLOCATION)
 @pytest.mark.qsession(usage_refresh_interval=0)
 async def test_the_usage_route_says_what_the_accounts_client_reads(lab):
     await run_one_job_to_the_end(lab)
-    status, usage = await lab.api("usage")
+    status, usage = await read_usage(lab)
 
     client = runtime_service(lab.emulator.url, lab.emulator.api_key)
     reported = await asyncio.to_thread(client.usage)
@@ -52,7 +61,7 @@ async def test_the_usage_route_says_what_the_accounts_client_reads(lab):
 
 @pytest.mark.qsession(usage_refresh_interval=0)
 async def test_without_an_allocation_there_is_no_limit_nor_remaining_time(lab):
-    _, usage = await lab.api("usage", user="reader")  # reading needs read only
+    _, usage = await read_usage(lab, user="reader")  # reading needs read only
     assert (usage["limit_seconds"], usage["remaining_seconds"]) == (None, None)
 
 
@@ -60,17 +69,17 @@ async def test_without_an_allocation_there_is_no_limit_nor_remaining_time(lab):
 async def test_a_change_of_usage_is_pushed_and_new_snapshots_carry_the_last(lab):
     socket = await lab.socket()
     first = json.loads(await socket.read_message())
-    assert "usage" not in first or first["usage"] is None  # not read yet
+    assert first["accounts"][0]["usage"] is None  # not read yet
 
-    await lab.api("usage")
+    await read_usage(lab)
     assert (await next_usage(socket))["used_seconds"] == 0
     await run_one_job_to_the_end(lab)
-    await lab.app.usage.read()  # what each refresh does
+    await lab.manager.provider.refresh_all(usage=True)  # what each refresh does
     assert (await next_usage(socket))["used_seconds"] == pytest.approx(JOB)
 
     later = await lab.socket("bob")
     snapshot = json.loads(await later.read_message())
-    assert snapshot["usage"]["used_seconds"] == pytest.approx(JOB)
+    assert snapshot["accounts"][0]["usage"]["used_seconds"] == pytest.approx(JOB)
     socket.close()
     later.close()
 
@@ -78,12 +87,13 @@ async def test_a_change_of_usage_is_pushed_and_new_snapshots_carry_the_last(lab)
 @pytest.mark.qsession(usage_refresh_interval=0)
 async def test_a_read_that_changes_nothing_pushes_nothing(lab):
     told = []
-    lab.app.usage.listeners.append(lambda usage, text: told.append(usage))
-    await lab.api("usage")
-    await lab.api("usage")  # a new read_at alone is no change
+    await lab.manager.provider.refresh_all()  # its backends, read once
+    lab.manager.provider.listeners.append(lambda account, name: told.append(account))
+    await read_usage(lab)
+    await read_usage(lab)  # a new read_at alone is no change
     assert len(told) == 1
     await run_one_job_to_the_end(lab)
-    await lab.api("usage")
+    await read_usage(lab)
     assert len(told) == 2
 
 

@@ -1,9 +1,10 @@
 """The jupyter-server extension: configuration, wiring, start and stop.
 
-The lab's own settings are traitlets of :class:`QSessionApp` (``c.QSessionApp.…``); the
-provider's are its class's (``c.EmulatorProvider.…`` with the emulator's
-``c.QSessionEmulator.…``, or ``c.RuntimeServiceProvider.…``). The ``help`` texts are the user
-documentation. The policies live in :mod:`.lifecycle`, the state in :mod:`.manager`.
+The lab's own settings are traitlets of :class:`QSessionApp` (``c.QSessionApp.…``, its
+accounts among them: :mod:`.account_sources`); each kind of account's are its provider's
+(``c.EmulatorProvider.…`` with the emulator's ``c.QSessionEmulator.…``, and
+``c.RuntimeServiceProvider.…`` for every saved or configured account). The ``help`` texts
+are the user documentation. The policies live in :mod:`.lifecycle`, the state in :mod:`.manager`.
 """
 
 from __future__ import annotations
@@ -15,27 +16,29 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Enum, Float, Instance, Type, Unicode, default
+from traitlets import Bool, Dict, Enum, Float, Instance, List, Unicode, default
 
 from ..emulator.settings import QSessionEmulator
+from ..vocabulary import EMULATOR_ACCOUNT
 from ..wire import API_PREFIX, BRIDGE_URL_ENV, PROVIDER_ENV
+from .account_sources import AccountSources
 from .events import EventHub, EventsSocket
 from .handlers import (
+    AccountsHandler,
     CloseIdleHandler,
     InfoHandler,
     JobCancelHandler,
+    KernelAccountsHandler,
     KernelSessionsHandler,
     SessionActionHandler,
     SessionHandler,
     SessionsHandler,
-    UsageHandler,
 )
 from .lifecycle import POLICIES, KernelLifecycle
 from .manager import SessionManager
-from .providers import EmulatorProvider, Provider, RuntimeServiceProvider
+from .providers import AccountsProvider, EmulatorProvider, RuntimeServiceProvider
 from .registry import SessionRegistry
 from .stopping import CleanStopping
-from .usage import UsageWatch
 
 ID = r"(?P<{}>[^/]+)"
 
@@ -47,16 +50,39 @@ class QSessionApp(CleanStopping, ExtensionApp):
     load_other_extensions = True
     classes = [EmulatorProvider, QSessionEmulator, RuntimeServiceProvider]
 
-    provider_class = Type(
-        default_value=EmulatorProvider,
-        klass=Provider,
+    emulator = Bool(
+        True,
         config=True,
-        help="""Where sessions run (a class, or its dotted import name).
-        jupyter_qsession.server.providers.EmulatorProvider (default): a Qiskit Runtime
-        emulator in its own process beside this server, configured with c.EmulatorProvider.*
-        and c.QSessionEmulator.*. jupyter_qsession.server.providers.RuntimeServiceProvider:
-        IBM Quantum (or any Runtime API) through qiskit-ibm-runtime, configured with
-        c.RuntimeServiceProvider.*.""",
+        help="""Serve the local Qiskit Runtime emulator as the account 'emulator': its own
+        process beside this server, configured with c.EmulatorProvider.* and
+        c.QSessionEmulator.*. False: only IBM Quantum accounts.""",
+    )
+    accounts = List(
+        Dict(),
+        config=True,
+        help="""Accounts for a server that holds no account file, each a dict like the
+        arguments of QiskitRuntimeService.save_account: name, channel, url, token, instance.
+        Served beside the emulator and the accounts saved in account_file; their kernels get
+        them in their environment (never a browser).""",
+    )
+    account_file = Unicode(
+        config=True,
+        help="""qiskit-ibm-runtime's account file, whose accounts this server serves (as the
+        client finds it: ~/.qiskit/qiskit-ibm.json). Watched: an account saved or deleted
+        while the server runs appears or goes within account_refresh_interval.""",
+    )
+    account_refresh_interval = Float(
+        5.0,
+        min=0.05,
+        config=True,
+        help="Seconds between two looks at account_file for accounts saved or deleted.",
+    )
+    account_retry_max = Float(
+        300.0,
+        min=0.1,
+        config=True,
+        help="""Seconds at most between two tries of an unreachable account (the wait
+        doubles from its provider's refresh_interval up to this).""",
     )
     on_kernel_shutdown = Enum(
         POLICIES,
@@ -111,10 +137,10 @@ class QSessionApp(CleanStopping, ExtensionApp):
         60.0,
         min=0.0,
         config=True,
-        help="""Seconds between two reads of the account's QPU usage for the period (the
+        help="""Seconds between two reads of each account's QPU usage for the period (the
         service's GET /instances/usage, the client's service.usage()). A change is pushed to
-        the sidebars as a 'usage' event; GET /qsession/api/usage reads it at once. 0: only
-        on request.""",
+        the sidebars as an 'account' event; GET /qsession/api/accounts?refresh=1 reads it at
+        once. 0: only on request.""",
     )
 
     manager = Instance(SessionManager, allow_none=True)
@@ -122,6 +148,11 @@ class QSessionApp(CleanStopping, ExtensionApp):
     @default("registry_path")
     def _default_registry_path(self) -> str:
         return str(Path(jupyter_data_dir()) / "qsession" / "sessions.sqlite")
+
+    @default("account_file")
+    def _default_account_file(self) -> str:
+        # The client's own rule (qiskit_ibm_runtime.accounts.management), without importing it.
+        return os.path.join(os.path.expanduser("~"), ".qiskit", "qiskit-ibm.json")
 
     @default("default_owner")
     def _default_owner(self) -> str:
@@ -131,7 +162,22 @@ class QSessionApp(CleanStopping, ExtensionApp):
     def initialize_settings(self) -> None:
         serverapp = self.serverapp
         into_server_log(serverapp.log)
-        provider = self.provider_class(parent=self, kernel_user=self.default_owner)
+        provider = AccountsProvider(
+            parent=self, kernel_user=self.default_owner, usage_interval=self.usage_refresh_interval
+        )
+        self.account_sources = AccountSources(
+            provider,
+            make_provider=lambda spec: RuntimeServiceProvider(
+                parent=self, kernel_user=self.default_owner, spec=spec
+            ),
+            account_file=self.account_file,
+            config_entries=list(self.accounts),
+            retry_max=self.account_retry_max,
+            interval=self.account_refresh_interval,
+        )
+        if self.emulator:
+            lab = EmulatorProvider(parent=self, kernel_user=self.default_owner)
+            provider.accounts[EMULATOR_ACCOUNT] = self.account_sources.emulator_account(lab)
         self.manager = SessionManager(
             provider,
             SessionRegistry(self.registry_path),
@@ -147,12 +193,10 @@ class QSessionApp(CleanStopping, ExtensionApp):
             load_magic=self.load_magic_in_kernels,
             kernel_env=self.kernel_env,
         )
-        self.usage = UsageWatch(provider, self.usage_refresh_interval)
-        self.manager.listeners.append(self.usage.nudge)
+        self.manager.listeners.append(lambda s, _json: provider.nudge(s.id, s.usage_seconds))
         self.settings.update(
             qsession_manager=self.manager,
-            qsession_events=EventHub(self.manager, self.usage),
-            qsession_usage=self.usage,
+            qsession_events=EventHub(self.manager, provider),
         )
         serverapp.io_loop.add_callback(self._start)
 
@@ -163,7 +207,7 @@ class QSessionApp(CleanStopping, ExtensionApp):
                 (f"{api}/info", InfoHandler),
                 (f"{api}/sessions", SessionsHandler),
                 (f"{api}/sessions/close-idle", CloseIdleHandler),
-                (f"{api}/usage", UsageHandler),
+                (f"{api}/accounts", AccountsHandler),
                 (f"{api}/sessions/{ID.format('session_id')}", SessionHandler),
                 (
                     f"{api}/sessions/{ID.format('session_id')}/(?P<action>close|cancel)",
@@ -171,6 +215,7 @@ class QSessionApp(CleanStopping, ExtensionApp):
                 ),
                 (f"{api}/jobs/{ID.format('job_id')}/cancel", JobCancelHandler),
                 (f"{api}/kernels/{ID.format('kernel_id')}/sessions", KernelSessionsHandler),
+                (f"{api}/kernels/{ID.format('kernel_id')}/accounts", KernelAccountsHandler),
                 (f"{api}/events", EventsSocket),
             ]
         )
@@ -180,27 +225,27 @@ class QSessionApp(CleanStopping, ExtensionApp):
         """Start the manager, then the kernel policies (on the sessions that outlived their
         kernel too); only then do requests get in (``manager.started``)."""
         provider = self.manager.provider
+        # The saved accounts are read beside the start: a request for one waits for them.
+        self.account_sources.start()
         try:
             await self.manager.start()
             await self.lifecycle.start()
         finally:
             self.lifecycle.kernel_starts.open()  # held kernels start, even if we failed
             self.manager.started.set()
-        self.usage.start()
         if self.manager.registry_error is None:
             self.log.info(
-                "jupyter_qsession: provider %s, %d sessions in %s",
-                provider.name,
+                "jupyter_qsession: accounts %s, %d sessions in %s",
+                ", ".join(provider.accounts) or "none yet",
                 len(self.manager.sessions),
                 self.registry_path,
             )
 
     def kernel_env(self) -> dict[str, str]:
         """What this server's kernels get: the bridge and the provider, never a browser."""
-        provider = self.manager.provider
         return {
-            **provider.kernel_env(),
-            PROVIDER_ENV: provider.name,
+            **self.manager.provider.kernel_env(),
+            PROVIDER_ENV: "emulator" if self.emulator else "ibm",
             BRIDGE_URL_ENV: self.serverapp.connection_url,
         }
 
@@ -208,7 +253,7 @@ class QSessionApp(CleanStopping, ExtensionApp):
         if self.manager is None:
             return
         await self.manager.started.wait()
-        await self.usage.stop()
+        await self.account_sources.stop()
         await self.lifecycle.stop()
         await self.manager.stop()
 

@@ -7,16 +7,18 @@ the manager serialized it once for the registry (no second serialization), and w
 every socket whose user may read that session.
 
 Sessions found elsewhere on the account go only to sockets whose user may read
-``qsession:account``. The account's usage goes to every socket: in the snapshot once known,
-then as a ``usage`` message each time it changes (:mod:`.usage`).
+``qsession:account``. The accounts (their state, backends and usage; never a token) go to
+every socket: in the snapshot, then as an ``account`` message each time one changes, comes or
+goes (:mod:`.providers.accounts`).
 
 A snapshot's text is built once per view (whose sessions, and whether those found elsewhere)
-and reused by every socket that connects until a session or the usage changes or an ended one
+and reused by every socket that connects until a session or an account changes or an ended one
 ages out: fifty tabs reconnecting at once cost one join, not fifty.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 
@@ -30,8 +32,8 @@ from ..errors import Forbidden
 from . import access
 from .handlers import Refusals
 from .manager import SessionManager
-from .models import AccountUsage, SessionModel
-from .usage import UsageWatch
+from .models import AccountModel, SessionModel
+from .providers.accounts import AccountsProvider
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,9 @@ log = logging.getLogger(__name__)
 class EventHub:
     """Fans the manager's changes out to the open sockets."""
 
-    def __init__(self, manager: SessionManager, usage: UsageWatch | None = None) -> None:
+    def __init__(self, manager: SessionManager, accounts: AccountsProvider | None = None) -> None:
         self.manager = manager
-        self.usage = usage
+        self.accounts = accounts
         self.sockets: set[EventsSocket] = set()
         # View (None: every owner's, else one owner's; and whether it includes sessions
         # found elsewhere) -> the snapshot's text; all of them dropped on any change, and
@@ -50,8 +52,8 @@ class EventHub:
         self._valid_until = math.inf
         self.snapshots_built = 0  # how many texts were joined (tests check the reuse)
         manager.listeners.append(self.publish)
-        if usage is not None:
-            usage.listeners.append(self.publish_usage)
+        if accounts is not None:
+            accounts.listeners.append(self.publish_account)
 
     def publish(self, session: SessionModel, session_json: str) -> None:
         self._snapshots.clear()
@@ -62,9 +64,13 @@ class EventHub:
             if socket.may_read(session):
                 socket.send(message)
 
-    def publish_usage(self, usage: AccountUsage, usage_json: str) -> None:
+    def publish_account(self, account: AccountModel | None, name: str) -> None:
+        """An account changed (its state, backends or usage), or is gone (``None``)."""
         self._snapshots.clear()
-        message = f'{{"type":"usage","usage":{usage_json}}}'
+        if account is None:
+            message = f'{{"type":"account","gone_account":{json.dumps(name)}}}'
+        else:
+            message = f'{{"type":"account","account":{account.model_dump_json()}}}'
         for socket in list(self.sockets):
             socket.send(message)
 
@@ -81,9 +87,11 @@ class EventHub:
             texts = [
                 self.manager.json_of(s.id) for s in self.manager.live_view() if socket.may_read(s)
             ]
-            usage = self.usage.last_json if self.usage is not None else None
-            extra = f',"usage":{usage}' if usage is not None else ""
-            text = f'{{"type":"snapshot","sessions":[{",".join(texts)}]{extra}}}'.encode()
+            models = self.accounts.models() if self.accounts is not None else []
+            accounts = ",".join(a.model_dump_json() for a in models)
+            text = (
+                f'{{"type":"snapshot","sessions":[{",".join(texts)}],"accounts":[{accounts}]}}'
+            ).encode()
             self._snapshots[view] = text
             self.snapshots_built += 1
         return text

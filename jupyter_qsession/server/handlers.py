@@ -26,8 +26,7 @@ from ..vocabulary import SessionOrigin
 from ..wire import API_VERSION, KERNEL_TOKEN_HEADER, kernel_token
 from . import access
 from .manager import SessionManager, idle
-from .models import CloseIdle, RegisterSession, ServerInfo, SessionList
-from .usage import UsageWatch
+from .models import AccountList, CloseIdle, RegisterSession, ServerInfo, SessionList
 
 log = logging.getLogger(__name__)
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -189,14 +188,17 @@ class CloseIdleHandler(QSessionHandler):
         self.send(await self.manager.close_idle(mine, body.session_ids))
 
 
-class UsageHandler(QSessionHandler):
-    """``GET usage``: the account's usage for the period, asked of the service now."""
+class AccountsHandler(QSessionHandler):
+    """``GET accounts``: every account the lab serves; ``?refresh=1`` asks each reachable
+    account's usage now."""
 
     @tornado.web.authenticated
     @authorized("read")
     async def get(self) -> None:
-        watch: UsageWatch = self.settings["qsession_usage"]
-        self.send(await watch.read())
+        accounts = self.manager.provider
+        if self.get_query_argument("refresh", "") not in ("", "0"):
+            await accounts.refresh_all(usage=True)
+        self.send(AccountList(accounts=accounts.models()))
 
 
 class JobCancelHandler(QSessionHandler):
@@ -208,15 +210,30 @@ class JobCancelHandler(QSessionHandler):
         self.send(await self.manager.cancel_job(job_id))
 
 
-class KernelSessionsHandler(QSessionHandler):
-    """The kernel bridge: a kernel registers the sessions it opens under its own id.
-
-    Authenticated by the kernel's bridge token instead of a user's credentials (a kernel has
-    none); the token binds the request to one kernel id, so no kernel can act for another.
-    """
+class KernelBridge(QSessionHandler):
+    """The kernel bridge's routes, authenticated by the kernel's bridge token instead of a
+    user's credentials (a kernel has none); the token binds the request to one kernel id, so
+    no kernel can act for another."""
 
     def check_xsrf_cookie(self) -> None:
         """No cookie is involved: the token travels in a custom header a browser cannot forge."""
+
+    def _verify_kernel(self, kernel_id: str) -> None:
+        token = self.request.headers.get(KERNEL_TOKEN_HEADER)
+        if not token:
+            raise NotAuthenticated(f"Missing the kernel bridge token ({KERNEL_TOKEN_HEADER}).")
+        # One refusal for an unknown kernel and a wrong token: no probing for kernel ids.
+        refused = Forbidden(f"The bridge token is not kernel {kernel_id}'s.")
+        kernels = self.kernel_manager
+        if kernel_id not in kernels:
+            raise refused
+        expected = kernel_token(kernels.get_kernel(kernel_id).session.key, kernel_id)
+        if not hmac.compare_digest(token.encode(), expected.encode()):
+            raise refused
+
+
+class KernelSessionsHandler(KernelBridge):
+    """A kernel registers the sessions it opens under its own id, and lists them."""
 
     @allow_unauthenticated
     async def get(self, kernel_id: str) -> None:
@@ -232,20 +249,21 @@ class KernelSessionsHandler(QSessionHandler):
             raise BadRequest(f"Expected {{'session_id': ...}}: {_first_error(exc)}") from None
         owner = self.extensionapp.default_owner  # never what the kernel claims
         notebook = await notebook_of(self.session_manager, kernel_id)
-        self.send(await self.manager.register(body.session_id, kernel_id, owner, notebook))
+        self.send(
+            await self.manager.register(
+                body.session_id, kernel_id, owner, notebook, account=body.account
+            )
+        )
 
-    def _verify_kernel(self, kernel_id: str) -> None:
-        token = self.request.headers.get(KERNEL_TOKEN_HEADER)
-        if not token:
-            raise NotAuthenticated(f"Missing the kernel bridge token ({KERNEL_TOKEN_HEADER}).")
-        # One refusal for an unknown kernel and a wrong token: no probing for kernel ids.
-        refused = Forbidden(f"The bridge token is not kernel {kernel_id}'s.")
-        kernels = self.kernel_manager
-        if kernel_id not in kernels:
-            raise refused
-        expected = kernel_token(kernels.get_kernel(kernel_id).session.key, kernel_id)
-        if not hmac.compare_digest(token.encode(), expected.encode()):
-            raise refused
+
+class KernelAccountsHandler(KernelBridge):
+    """The kernel bridge: the accounts the lab serves (no tokens), so the magic finds the
+    account that has a backend; the kernel reaches each with credentials of its own."""
+
+    @allow_unauthenticated
+    async def get(self, kernel_id: str) -> None:
+        self._verify_kernel(kernel_id)
+        self.send(AccountList(accounts=self.manager.provider.models()))
 
 
 async def notebook_of(sessions: Any, kernel_id: str) -> str | None:

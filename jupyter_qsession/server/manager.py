@@ -110,6 +110,7 @@ class SessionManager:
             self._registry_failed(fault)
             return
         for session in loaded.sessions:
+            self.provider.locate(session.id, session.account.name)
             self.sessions[session.id] = session
             self._json[session.id] = session.model_dump_json()
         self.warnings = [self._set_aside_warning(row) for row in loaded.set_aside]
@@ -209,12 +210,21 @@ class SessionManager:
 
     # ----------------------------------------------------------------- commands
     async def register(
-        self, session_id: str, kernel_id: str, owner: str, notebook: str | None = None
+        self,
+        session_id: str,
+        kernel_id: str,
+        owner: str,
+        notebook: str | None = None,
+        account: str | None = None,
     ) -> SessionModel:
-        """Put a session a kernel opened under that kernel, with the path of the notebook that
-        kernel belongs to (kept for good: the sidebar names the session by it after the kernel
-        is gone); idempotent for the same kernel."""
+        """Put a session a kernel opened (on ``account``, if it says) under that kernel, with
+        the path of the notebook that kernel belongs to (kept for good: the sidebar names the
+        session by it after the kernel is gone); idempotent for the same kernel."""
         self.require_registry()
+        if account is not None:
+            await self.provider.check_account(account)
+            if session_id not in self.sessions:
+                self.provider.locate(session_id, account)
         known = self.sessions.get(session_id)
         if known is not None and known.origin == SessionOrigin.ELSEWHERE:
             return await self._adopt_by_kernel(known, kernel_id, owner, notebook)
@@ -233,7 +243,7 @@ class SessionManager:
             kernel_id=kernel_id,
             notebook=notebook,
             owner=owner,
-            provider=self.provider.name,
+            **self._account_fields(session_id),
             registered_at=self._now(),
             lab_pid=self.pid,
             **dict(service),
@@ -364,7 +374,7 @@ class SessionManager:
                     id=session_id,
                     kernel_id=None,
                     owner=self.provider.kernel_user,
-                    provider=self.provider.name,
+                    **self._account_fields(session_id),
                     registered_at=self._now(),
                     origin=SessionOrigin.ELSEWHERE,
                     **dict(service),
@@ -376,6 +386,10 @@ class SessionManager:
                 service.backend,
             )
         self.provider.follow([session_id])
+
+    def _account_fields(self, session_id: str) -> dict[str, object]:
+        kind, ref = self.provider.account_of(session_id)
+        return {"provider": kind, "account": ref}
 
     async def _reread(self, session_id: str) -> None:
         try:

@@ -183,6 +183,19 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "/qsession/api/kernels/{kernel_id}/accounts": {
+        "get": {
+            "summary": "The accounts the lab serves, without credentials (kernel bridge)",
+            "description": "Authenticated with the kernel's bridge token, as its sessions. The "
+            "magic picks the account that has a backend; it reaches it with credentials of "
+            "its own (the account file, or its environment).",
+            "parameters": [_param("kernel_id")],
+            "responses": {
+                "200": _json("AccountList", "The accounts"),
+                **_errors(401, 403),
+            },
+        },
+    },
     "/qsession/api/events": {
         "get": {
             "summary": "WebSocket: a snapshot on connect, then one SessionEvent per change",

@@ -5,12 +5,14 @@
 qiskit-ibm-runtime on first use only, so a lab on the emulator never loads the client.
 """
 
+from .accounts import AccountsProvider
 from .base import ChangeListener, Provider
 from .emulator import EmulatorProvider
 from .process import EmulatorProcess
 from .runtime import RuntimeServiceProvider
 
 __all__ = [
+    "AccountsProvider",
     "ChangeListener",
     "EmulatorProcess",
     "EmulatorProvider",

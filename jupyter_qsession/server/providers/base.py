@@ -22,8 +22,9 @@ from traitlets.config import LoggingConfigurable
 
 from ...errors import NotFound, ProviderUnavailable
 from ...timing import to_iso
-from ...vocabulary import SessionState
-from ..models import AccountUsage, ServiceSession
+from ...vocabulary import EMULATOR_ACCOUNT, LOCAL_CHANNEL, SessionState
+from ..account_health import AccountHealth
+from ..models import AccountRef, AccountUsage, ServiceSession
 
 # Called with the sessions that changed, by id; ``None``: the service no longer knows it.
 ChangeListener = Callable[[dict[str, ServiceSession | None]], None]
@@ -72,6 +73,9 @@ class Provider(LoggingConfigurable):
         self.followed: set[str] = set()
         self.held: set[str] = set()
         self._discovery: asyncio.Task | None = None
+        # Whether the account answers (server/account_health.py), when one is served as an
+        # account: a provider that polls asks an unreachable one only when it is due.
+        self.health: AccountHealth | None = None
 
     def follow(self, session_ids: Iterable[str]) -> None:
         """The open sessions the manager holds: a provider that polls reads these, one whose
@@ -85,6 +89,19 @@ class Provider(LoggingConfigurable):
         """Every session the manager holds, in any state (closed ones too): discovery leaves
         these out (``held``), so the account's history is never read again."""
         self.held.update(session_ids)
+
+    # ----------------------------------------------------------------- accounts
+    def locate(self, session_id: str, account: str) -> None:
+        """The session lives on ``account`` (one provider: on its own)."""
+
+    async def check_account(self, name: str) -> None:
+        """:class:`NotFound` for an account this provider does not serve."""
+
+    def account_of(self, session_id: str) -> tuple[str, AccountRef]:
+        """What kind of service the session lives on, and on which account."""
+        channel = LOCAL_CHANNEL if self.name == "emulator" else "ibm_quantum_platform"
+        name = EMULATOR_ACCOUNT if self.name == "emulator" else self.name
+        return self.name, AccountRef(name=name, channel=channel)
 
     # ----------------------------------------------------------------- discovery
     async def discover(self) -> dict[str, ServiceSession]:
@@ -111,10 +128,13 @@ class Provider(LoggingConfigurable):
     async def discover_now(self, on_change: ChangeListener) -> None:
         """One look, pushed; a service that cannot be asked is logged and asked next time."""
         try:
-            found = await self.discover()
+            await self.look(on_change)
         except ProviderUnavailable as exc:
             self.log.warning("jupyter_qsession: cannot look for the account's sessions: %s", exc)
-            return
+
+    async def look(self, on_change: ChangeListener) -> None:
+        """One look, pushed; :class:`ProviderUnavailable` if the service cannot be asked."""
+        found = await self.discover()
         fresh = {k: v for k, v in found.items() if k not in self.held}
         # A closed one is history (the manager ignores it): never read again.
         self.hold(k for k, v in fresh.items() if v.state == SessionState.CLOSED)
@@ -136,7 +156,11 @@ class Provider(LoggingConfigurable):
                 continue
         return found
 
-    # ----------------------------------------------------------------- usage
+    # ----------------------------------------------------------------- the account
+    async def backends(self) -> list[str]:
+        """The names of the account's backends, as its service lists them."""
+        raise ProviderUnavailable(f"The {self.name or 'session'} provider lists no backends.")
+
     async def usage(self) -> AccountUsage:
         """The account's (instance's) usage for the period as the service reports it
         (``QiskitRuntimeService.usage()``); :class:`ProviderUnavailable` if the service

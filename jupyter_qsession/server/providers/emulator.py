@@ -49,6 +49,7 @@ class EmulatorProvider(Provider):
     configured with ``c.EmulatorProvider.*`` and the emulator's own ``c.QSessionEmulator.*``."""
 
     name = "emulator"
+    kind = "emulator"
     pushes = True
 
     emulator_dir = Unicode(
@@ -152,6 +153,11 @@ class EmulatorProvider(Provider):
             query[key] = str(value).lower() if isinstance(value, bool) else value
         reply = await self._call("GET", f"{API}/jobs?{urlencode(query)}", account=True)
         return reply["jobs"]
+
+    async def backends(self) -> list[str]:
+        """``GET /api/v1/backends`` with the account's key: the fake backends' names."""
+        reply = await self._call("GET", f"{API}/backends", account=True)
+        return [device["name"] for device in reply["devices"]]
 
     async def usage(self) -> AccountUsage:
         """``GET /api/v1/instances/usage`` with the account's key, read as the client's

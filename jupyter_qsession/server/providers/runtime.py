@@ -18,7 +18,6 @@ qiskit-ibm-runtime is imported on first use: a lab configured for the emulator n
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -31,11 +30,11 @@ from ...timing import epoch, interactive_deadline, max_ttl_deadline, to_iso
 from ...vocabulary import (
     FINAL_JOB_STATUSES,
     SERVICE_JOB_STATUS,
+    AccountSource,
     JobStatus,
     SessionState,
     ended_reason_of,
 )
-from ...wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
 from ..models import AccountUsage, JobModel, ServiceSession, Transition
 from .base import ChangeListener, Provider, usage_from_report
 
@@ -43,29 +42,25 @@ PAGE = 100  # jobs per page of the listing
 
 
 class RuntimeServiceProvider(Provider):
-    """Sessions on a remote Qiskit Runtime service, read with ``qiskit-ibm-runtime``: a saved
-    account (``account_name``, or the default saved account), or ``token``/``instance``, or
-    ``$QISKIT_IBM_TOKEN``; or any Runtime API at ``url``."""
+    """Sessions of one account on a remote Qiskit Runtime service, read with
+    ``qiskit-ibm-runtime``: IBM Quantum, or any Runtime API at ``url`` — a standalone
+    `jupyter qsession emulator` is recognized (``client/emulator_probe.py``) and reached as its
+    own client reaches it. The account is ``spec`` (``client/accounts_file.py``), or the
+    ``url``/``token``/``channel``/``instance`` it is built from."""
 
     name = "ibm"
     pushes = False
 
-    account_name = Unicode("", config=True, help="Name of a saved qiskit-ibm-runtime account.")
-    channel = Unicode("ibm_quantum_platform", config=True, help="qiskit-ibm-runtime channel.")
-    token = Unicode(
-        "", config=True, help="IBM Cloud API key (default: $QISKIT_IBM_TOKEN or the saved account)."
-    )
-    instance = Unicode("", config=True, help="IBM Cloud instance CRN or name.")
-    url = Unicode(
-        "",
-        config=True,
-        help="""A Qiskit Runtime API URL instead of IBM's, e.g. a standalone
-        `jupyter qsession emulator` (then token is its API key). Lets sessions outlive
-        this server, as real IBM sessions do.""",
-    )
+    account_name = Unicode("", help="The account's name.")
+    channel = Unicode("ibm_quantum_platform", help="qiskit-ibm-runtime channel.")
+    token = Unicode("", help="The account's API key.")
+    instance = Unicode("", help="IBM Cloud instance CRN or name.")
+    url = Unicode("", help="A Qiskit Runtime API URL instead of IBM's (e.g. an emulator).")
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, spec: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.spec = spec if spec is not None else self._spec_of_traits()
+        self.kind = "ibm"  # "emulator" once the url answered as one
         self._service: Any = None
         self._sessions: dict[str, Any] = {}  # qiskit_ibm_runtime.Session by id
         # Final jobs never change: kept instead of re-read. A running job's start, read once.
@@ -89,12 +84,22 @@ class RuntimeServiceProvider(Provider):
         self._sessions.clear()
 
     def kernel_env(self) -> dict[str, str]:
-        """What a kernel needs to reach the same service (never sent to a browser)."""
-        if self.url:
-            return {EMULATOR_URL_ENV: self.url, EMULATOR_TOKEN_ENV: self.token}
-        if self.token:
-            return {"QISKIT_IBM_TOKEN": self.token, "QISKIT_IBM_INSTANCE": self.instance}
+        """Nothing: kernels find an account as the lab does (its account file, or the
+        config accounts the lab exports, ``AccountsProvider.kernel_env``)."""
         return {}
+
+    def _spec_of_traits(self) -> Any:
+        from ...client.accounts_file import AccountSpec
+
+        return AccountSpec(
+            name=self.account_name or "ibm",
+            channel=self.channel,
+            token=self.token,
+            url=self.url or None,
+            instance=self.instance or None,
+            source=AccountSource.CONFIG,
+            is_default=False,
+        )
 
     async def read(self, session_id: str) -> ServiceSession:
         return await self._run(self._read, session_id)
@@ -116,6 +121,10 @@ class RuntimeServiceProvider(Provider):
         """The account's sessions that may be open and are not held, each read whole."""
         return await self.read_found(await self.finder.find(set(self.held)))
 
+    async def backends(self) -> list[str]:
+        """``service.backends()``, by name (its first call also connects)."""
+        return await self._run(lambda: [b.name for b in self._client().backends()])
+
     async def usage(self) -> AccountUsage:
         """``service.usage()``: the instance's usage for the period."""
         report = await self._run(lambda: self._client().usage())
@@ -133,6 +142,8 @@ class RuntimeServiceProvider(Provider):
     async def _poll(self, on_change: ChangeListener) -> None:
         while True:
             await asyncio.sleep(self.refresh_interval)
+            if self.health is not None and not self.health.due():
+                continue  # an unreachable account is asked again when its backoff says
             changed: dict[str, ServiceSession | None] = {}
             for session_id in sorted(self.followed):
                 try:
@@ -140,7 +151,11 @@ class RuntimeServiceProvider(Provider):
                 except NotFound:
                     changed[session_id] = None
                 except ProviderUnavailable as exc:
-                    self.log.warning("jupyter_qsession: cannot read %s: %s", session_id, exc)
+                    if self.health is None:
+                        self.log.warning("jupyter_qsession: cannot read %s: %s", session_id, exc)
+                        continue
+                    self.health.failed(str(exc))
+                    break  # the next try is the backoff's
             self.push(on_change, changed)
 
     # ----------------------------------------------------------------- worker-thread side
@@ -150,18 +165,13 @@ class RuntimeServiceProvider(Provider):
         return self._service
 
     def _build_service(self) -> Any:
-        from qiskit_ibm_runtime import QiskitRuntimeService
+        from ...client.account_service import service_for
+        from ...client.emulator_probe import service_kind
 
-        from ...client.emulator_service import runtime_service
-
-        token = self.token or os.environ.get("QISKIT_IBM_TOKEN") or None
-        if self.url:
-            return runtime_service(self.url, token)
-        if token:
-            return QiskitRuntimeService(
-                channel=self.channel, token=token, instance=self.instance or None
-            )
-        return QiskitRuntimeService(name=self.account_name or None)
+        kind = service_kind(self.spec.url)
+        service = service_for(self.spec, kind)
+        self.kind = kind
+        return service
 
     def _session(self, session_id: str) -> Any:
         session = self._sessions.get(session_id)
