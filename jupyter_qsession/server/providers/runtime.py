@@ -122,8 +122,14 @@ class RuntimeServiceProvider(Provider):
         return await self.read_found(await self.finder.find(set(self.held)))
 
     async def backends(self) -> list[str]:
-        """``service.backends()``, by name (its first call also connects)."""
-        return await self._run(lambda: [b.name for b in self._client().backends()])
+        """The names the account's ``GET /backends`` lists (its first call also connects):
+        one request, where ``service.backends()`` would read every backend's configuration."""
+
+        def names() -> list[str]:
+            devices = self._client()._get_api_client().list_backends()
+            return [d["name"] if isinstance(d, dict) else str(d) for d in devices]
+
+        return await self._run(names)
 
     async def usage(self) -> AccountUsage:
         """``service.usage()``: the instance's usage for the period."""
