@@ -15,7 +15,9 @@ import logging
 import socket
 
 import pytest
-from qiskit_ibm_runtime import QiskitRuntimeService, Session
+from qiskit import QuantumCircuit
+from qiskit.transpiler import generate_preset_pass_manager
+from qiskit_ibm_runtime import QiskitRuntimeService, SamplerV2, Session
 
 from conftest import start_emulator
 from jupyter_qsession.client.account_service import service_for
@@ -136,6 +138,32 @@ async def test_a_kernel_that_names_no_account_finds_the_one_that_knows_its_sessi
     session = await asyncio.to_thread(Session, backend=service.backend("fake_manila"))
     status, registered = await lab.register(kernel, session.session_id)
     assert status == 200 and registered["account"]["name"] == "team-a"
+
+
+async def test_a_session_a_plain_script_opened_on_a_saved_account_is_found_under_it(
+    lab, account_file
+):
+    """Discovery runs per account: a script's session (with a job, as IBM's listing needs)
+    shows under the account it lives on, as found elsewhere."""
+    service = await asyncio.to_thread(service_for, spec_of(account_file, "team-a"), "emulator")
+
+    def script() -> str:
+        backend = service.backend("fake_manila")
+        circuit = QuantumCircuit(1)
+        circuit.measure_all()
+        isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(circuit)
+        session = Session(backend=backend)
+        SamplerV2(mode=session).run([isa], shots=10).result()
+        return session.session_id
+
+    session_id = await asyncio.to_thread(script)
+
+    async def found():
+        status, body = await lab.api(f"sessions/{session_id}")
+        return body if status == 200 else None
+
+    session = await until(found, "the script's session found by the lab")
+    assert session["account"]["name"] == "team-a" and session["origin"] == "elsewhere"
 
 
 async def test_registering_on_an_account_the_lab_does_not_serve_is_a_404_naming_them(lab):
