@@ -14,7 +14,11 @@ import { UsageLine } from './usage';
 export interface IAccountStateWords {
   /** The badge: 'reachable', 'unreachable', 'connecting', 'not served'. */
   word: string;
-  /** The second line, '' for none: why it is unreachable, and when the lab last tried. */
+  /**
+   * The second line, '' for none: when the lab last tried an unreachable
+   * account, then why it failed (the time first, which a long reason must
+   * not push out of a clamped line).
+   */
   detail: string;
   /** The tooltip, in full. */
   title: string;
@@ -56,7 +60,7 @@ export function accountStateWords(
   const next = epochMs(account.next_try);
   const reason = account.problem ?? 'no answer';
   const detail =
-    tried === null ? reason : `${reason} · tried ${clockTime(tried)}`;
+    tried === null ? reason : `Tried ${clockTime(tried)}: ${reason}`;
   const lines = [`Unreachable: ${reason}`];
   if (tried !== null) {
     lines.push(`Last try: ${sinceTime(tried, now)}`);

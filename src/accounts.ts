@@ -82,15 +82,17 @@ export function accountHint(account: AccountRef | AccountModel): string {
 
 /**
  * The instance's id in a CRN (`crn:v1:bluemix:public:quantum-computing:
- * us-east:a/<account>:<instance>::`), shortened to 8 characters; any other
- * instance (`hub/group/project`, a name) as it is.
+ * us-east:a/<account>:<instance>::`; without one, its resource, e.g. the
+ * emulator's `…::emulator`), shortened to 8 characters; any other instance
+ * (`hub/group/project`, a name) as it is.
  */
 export function shortInstance(instance: string): string {
   const fields = instance.split(':');
   if (fields[0] !== 'crn' || fields.length < 8) {
     return instance;
   }
-  const id = fields[7] || fields[6] || instance;
+  const id =
+    fields[7] || fields.slice(8).filter(Boolean).pop() || fields[6] || instance;
   return id.length > 8 ? `${id.slice(0, 8)}…` : id;
 }
 

@@ -347,7 +347,7 @@ export class SessionsPanel extends Widget {
     this._accountState.hidden = !unreachable;
     if (unreachable) {
       const words = accountStateWords(account, this._now());
-      this._accountState.textContent = `${account.name}: ${words.word}, ${words.detail}`;
+      this._accountState.textContent = `${account.name} is ${words.word}. ${words.detail}`;
       this._accountState.title = words.title;
     }
     const button = this._closeIdle;

@@ -276,7 +276,7 @@ describe('the sidebar with three accounts', () => {
     expect(ibm.dataset.state).toBe('unreachable');
     expect(detail.hidden).toBe(false);
     expect(detail.textContent).toMatch(
-      /^Connection refused · tried \d\d:\d\d:\d\d$/
+      /^Tried \d\d:\d\d:\d\d: Connection refused$/
     );
     expect(detail.title).toMatch(/Last try: .*\nNext try: /);
     expect(ibm.querySelector('.jp-QSession-accountEmpty')!.textContent).toBe(
@@ -301,6 +301,12 @@ describe('the sidebar with three accounts', () => {
     expect(hint.title).toContain(`Instance: ${SECOND.instance}`);
     expect(accountHint(EMULATOR)).toBe('local');
     expect(shortInstance('hub/group/project')).toBe('hub/group/project');
+    // The emulator's CRN has no instance id, only a resource.
+    expect(
+      shortInstance(
+        'crn:v1:bluemix:public:quantum-computing:us-east:a/qsession-emulator::emulator'
+      )
+    ).toBe('emulator');
     panel.dispose();
   });
 
@@ -376,7 +382,7 @@ describe('the sidebar with one account', () => {
     )!;
     expect(state.hidden).toBe(false);
     expect(state.textContent).toMatch(
-      /^ibm-open: unreachable, Connection refused · tried \d\d:\d\d:\d\d$/
+      /^ibm-open is unreachable\. Tried \d\d:\d\d:\d\d: Connection refused$/
     );
     expect(
       panel.node.querySelector<HTMLElement>(
