@@ -4,6 +4,7 @@
 world and exposes JupyterLab's JavaScript objects through `window`.
 """
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -35,3 +36,13 @@ c.QSessionEmulator.execution_lanes = 1  # noqa: F821
 # of a limit and what is left (tests/elsewhere.spec.ts).
 c.QSessionEmulator.allocation = 36000  # noqa: F821
 
+
+# The accounts the lab serves beside its emulator come from this account file, never the
+# user's own. The accounts spec's lab (playwright.config.js) names one in
+# $QSESSION_UI_ACCOUNT_FILE, absent at start: the spec saves standalone emulators in it while
+# the lab runs. Every other lab's stays absent. Looked at every second, so an account saved or
+# deleted shows (or goes) within a second or two.
+c.QSessionApp.account_file = os.environ.get("QSESSION_UI_ACCOUNT_FILE") or str(  # noqa: F821
+    state / "qiskit-ibm.json"
+)
+c.QSessionApp.account_refresh_interval = 1  # noqa: F821
