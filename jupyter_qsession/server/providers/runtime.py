@@ -6,7 +6,8 @@ details and one listing of its jobs; a job's start and end times are read once e
 metrics) and finished jobs are kept, since they never change.
 
 Discovery (:meth:`Provider.discover`, every ``refresh_interval``): a
-:class:`~jupyter_qsession.client.discovery.SessionFinder` over the account's job listing — its pending
+:class:`~jupyter_qsession.client.discovery.SessionFinder` over the account's job listing —
+its pending
 jobs and those created since the previous look — then each found session read as above. Usage:
 ``service.usage()`` (``GET /instances/usage``).
 
