@@ -10,8 +10,7 @@ The operator's feed shows every user's sessions: the provider keeps those of its
 ``kernel_user``, whose key the kernels get) and those the manager holds. Sessions that were
 open before this lab server started never come on the feed; discovery finds them (at start and
 every ``refresh_interval``): :class:`~jupyter_qsession.client.discovery.SessionFinder` over
-the jobs the
-ACCOUNT's key lists (``GET /api/v1/jobs``: only its own jobs), then each found id read.
+the jobs the ACCOUNT's key lists (``GET /api/v1/jobs``: only its own jobs), then each found id read.
 """
 
 from __future__ import annotations

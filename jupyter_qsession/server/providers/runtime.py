@@ -7,9 +7,8 @@ metrics) and finished jobs are kept, since they never change.
 
 Discovery (:meth:`Provider.discover`, every ``refresh_interval``): a
 :class:`~jupyter_qsession.client.discovery.SessionFinder` over the account's job listing —
-its pending
-jobs and those created since the previous look — then each found session read as above. Usage:
-``service.usage()`` (``GET /instances/usage``).
+its pending jobs and those created since the previous look — then each found session read as
+above. Usage: ``service.usage()`` (``GET /instances/usage``).
 
 Every call runs in a worker thread (the client is synchronous) and is mapped to our errors:
 404 -> NotFound, 409 -> Conflict, anything unreachable -> ProviderUnavailable.
