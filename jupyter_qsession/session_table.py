@@ -20,6 +20,8 @@ from .timing import epoch, seconds_left
 from .vocabulary import ENDED_WORDS, MODE_WORDS, SessionOrigin, SessionState, state_word
 
 COLUMNS = ("session", "backend", "mode", "state", "origin", "TTL left", "jobs")
+ACCOUNT_COLUMN = "account"  # after the session's id, once sessions of several accounts show
+ACCOUNT_WIDTH = 12  # a longer name is cut (with "…") so a row stays near 80 columns
 THIS_KERNEL = "this kernel"  # the origin of the listing kernel's own sessions
 NOT_STARTED = "not started"  # the max TTL counts from the first job (timing.py)
 
@@ -71,10 +73,27 @@ def ttl_left(session: dict[str, Any], now: float) -> str:
     return NOT_STARTED if left is None else format_duration(left)
 
 
+def account_name(session: dict[str, Any]) -> str:
+    """The name of the account a session lives on (``AccountRef.name``), ``""`` if not said."""
+    return str((session.get("account") or {}).get("name") or "")
+
+
+def account_cell(session: dict[str, Any]) -> str:
+    name = account_name(session) or "?"
+    return name if len(name) <= ACCOUNT_WIDTH else name[: ACCOUNT_WIDTH - 1] + "…"
+
+
 def render(sessions: Iterable[dict[str, Any]], now: float, *, ours: Collection[str] = ()) -> str:
-    """The header and one aligned row per session (the last column is not padded)."""
-    rows = [list(COLUMNS)] + [row(session, now, ours=ours) for session in sessions]
-    widths = [max(len(cells[column]) for cells in rows) for column in range(len(COLUMNS) - 1)]
+    """The header and one aligned row per session (the last column is not padded); with an
+    ``account`` column after the id when the sessions live on more than one account."""
+    sessions = list(sessions)
+    header, rows = list(COLUMNS), [row(session, now, ours=ours) for session in sessions]
+    if len({account_name(session) for session in sessions} - {""}) > 1:
+        header.insert(1, ACCOUNT_COLUMN)
+        for cells, session in zip(rows, sessions, strict=True):
+            cells.insert(1, account_cell(session))
+    rows = [header, *rows]
+    widths = [max(len(cells[column]) for cells in rows) for column in range(len(header) - 1)]
     lines = []
     for cells in rows:
         padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
