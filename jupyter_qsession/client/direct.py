@@ -1,6 +1,8 @@
 """Straight against the Qiskit Runtime service, when no lab server is running: the emulator
 (``$QSESSION_EMULATOR_URL``/``$QSESSION_EMULATOR_TOKEN``, or the one a lab left running in its
-emulator dir) or the saved IBM Quantum account (``QiskitRuntimeService()``).
+emulator dir) or the saved IBM Quantum account (``QiskitRuntimeService()``); or the account
+named (:func:`jupyter_qsession.client.account_lookup.local_accounts`). Every session read says
+which account it is on (``{name, channel, instance}``, never a token).
 
 Only the unmodified client's public API: sessions are found by
 :func:`jupyter_qsession.client.discovery.find_open_sessions`, their jobs listed with
@@ -22,7 +24,7 @@ from typing import Any
 
 from ..emulator.labs import alive
 from ..errors import Conflict, NotFound, ProviderUnavailable, QSessionError
-from ..vocabulary import SessionState, is_idle, not_idle_reason
+from ..vocabulary import EMULATOR_ACCOUNT, LOCAL_CHANNEL, SessionState, is_idle, not_idle_reason
 from ..wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
 from .calls import call, parallel
 from .details import from_details
@@ -42,19 +44,24 @@ def default_emulator_dir() -> Path:
 class DirectService:
     """The account's sessions on one service, read and ended through the client."""
 
-    def __init__(self, service: Any, where: str) -> None:
+    def __init__(self, service: Any, where: str, account: dict[str, Any] | None = None) -> None:
         self.service = service
         self.where = where  # what messages call it
+        self.account = account  # the AccountRef each session read carries (None: not said)
 
     @classmethod
-    def connect(cls, emulator_dir: Path | None = None) -> DirectService:
-        """The emulator named by the environment, else the live emulator of ``emulator_dir``
-        (as the OS user, a lab server's default owner), else the saved IBM Quantum account."""
+    def connect(cls, emulator_dir: Path | None = None, account: str | None = None) -> DirectService:
+        """The account called ``account`` (:class:`NotFound` naming the ones there are);
+        without it the emulator named by the environment, else the live emulator of
+        ``emulator_dir`` (as the OS user, a lab server's default owner), else the saved IBM
+        Quantum account."""
         url, token = os.environ.get(EMULATOR_URL_ENV), os.environ.get(EMULATOR_TOKEN_ENV)
-        if not (url and token):
+        if not (url and token) and account in (None, EMULATOR_ACCOUNT):
             url, token = _running_emulator(emulator_dir or default_emulator_dir())
             if url and token:  # what a lab's kernel is given, so the kernel's connect() fits
                 os.environ.update({EMULATOR_URL_ENV: url, EMULATOR_TOKEN_ENV: token})
+        if account is not None:
+            return cls.for_account(account)
         try:
             service = connect()
         except ProviderUnavailable:
@@ -66,7 +73,20 @@ class DirectService:
                 f"set ${EMULATOR_URL_ENV}/${EMULATOR_TOKEN_ENV}, or save an account with "
                 "QiskitRuntimeService.save_account()."
             ) from None
-        return cls(service, f"the emulator at {url}" if url and token else "IBM Quantum")
+        if url and token:
+            ref = {"name": EMULATOR_ACCOUNT, "channel": LOCAL_CHANNEL, "instance": None}
+            return cls(service, f"the emulator at {url}", ref)
+        return cls(service, "IBM Quantum", _default_ref(service))
+
+    @classmethod
+    def for_account(cls, name: str) -> DirectService:
+        """The account called ``name`` among those reachable from here (the account file,
+        ``$QISKIT_IBM_TOKEN``, the lab emulator's variables, exported config accounts)."""
+        from .account_lookup import connect_account, local_accounts, spec_named
+
+        spec = spec_named(name, local_accounts())
+        service = call(connect_account, spec)
+        return cls(service, f"account {name} ({spec.url or spec.channel})", spec.ref())
 
     # ----------------------------------------------------------------- reading
     def sessions(self) -> list[dict[str, Any]]:
@@ -94,7 +114,8 @@ class DirectService:
             {"id": job.job_id(), "status": str(status), "primitive": job.primitive_id}
             for job, status in zip(jobs, statuses, strict=True)
         ]
-        return from_details({**details, "jobs": listed})
+        session = from_details({**details, "jobs": listed})
+        return session if self.account is None else {**session, "account": self.account}
 
     # ----------------------------------------------------------------- ending
     def end(self, session_id: str, how: str) -> dict[str, Any]:
@@ -134,6 +155,20 @@ class DirectService:
 
         kind = Batch if mode == "batch" else Session
         return call(kind.from_id, session_id, self.service)
+
+
+def _default_ref(service: Any) -> dict[str, Any]:
+    """The account ``QiskitRuntimeService()`` chose, named as the lab names it: the client's
+    default among the local accounts, with the channel and instance the service uses."""
+    from .account_lookup import local_accounts
+
+    active = call(service.active_account) or {}
+    chosen = next((spec for spec in local_accounts() if spec.is_default), None)
+    return {
+        "name": chosen.name if chosen is not None else "default",
+        "channel": active.get("channel") or (chosen.channel if chosen else None),
+        "instance": active.get("instance") or (chosen.instance if chosen else None),
+    }
 
 
 def _idle(session: dict[str, Any]) -> bool:
