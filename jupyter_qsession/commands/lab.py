@@ -87,6 +87,14 @@ class LabServer:
             query["idle"] = "true"
         return self.call("GET", "sessions", query=query)["sessions"]
 
+    def session(self, session_id: str) -> dict[str, Any]:
+        """One session as the caller may see it (:class:`NotFound` when not)."""
+        return self.call("GET", f"sessions/{urllib.parse.quote(session_id)}")
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """The accounts the lab serves (``AccountModel``s, never a token): its emulator first."""
+        return self.call("GET", "accounts")["accounts"]
+
     def end(self, session_id: str, how: str) -> dict[str, Any]:
         """``close`` or ``cancel`` a session: the session as it is afterwards."""
         return self.call("POST", f"sessions/{urllib.parse.quote(session_id)}/{how}")

@@ -26,14 +26,17 @@ EXIT_STATUS = """exit status:
   0  done (or there was nothing to do: no idle session)
   1  the lab server or the Qiskit Runtime service could not be reached, or refused
   2  usage error: bad arguments, or close --idle without --yes where no terminal can confirm
-  3  nothing was done to what was named: an unknown session id, a session that had already
-     ended (or is closing), an idle session that got a job meanwhile (skipped), or a
-     declined confirmation"""
+  3  nothing was done to what was named: an unknown session id or account, a session on
+     another account than --account names, a session that had already ended (or is
+     closing), an idle session that got a job meanwhile (skipped), or a declined
+     confirmation"""
 
 WHERE = """Through the running lab server's REST API (found as `jupyter server list` finds servers,
 with its token) when one with jupyter-qsession runs; otherwise straight against the service:
 $QSESSION_EMULATOR_URL/$QSESSION_EMULATOR_TOKEN, the emulator a lab left running in
---emulator-dir, or the saved IBM Quantum account."""
+--emulator-dir, or the saved IBM Quantum account. --account NAME: through a lab, only the
+sessions of that account it serves; straight, that account (saved with
+QiskitRuntimeService.save_account, $QISKIT_IBM_TOKEN's "environment", or the lab's "emulator")."""
 
 
 def add_commands(commands: Any) -> None:
@@ -58,6 +61,12 @@ def add_commands(commands: Any) -> None:
         default=None,
         help="where a lab's emulator keeps emulator.json and operator.key "
         "(default: <jupyter data dir>/qsession)",
+    )
+    where.add_argument(
+        "--account",
+        metavar="NAME",
+        help="only this account's sessions (a lab serves several); without a lab server: "
+        "this saved account instead of the default one",
     )
     common.add_argument("--json", action="store_true", help="print JSON for scripts")
     shape = {"parents": [common], "epilog": f"{WHERE}\n\n{EXIT_STATUS}",
@@ -150,21 +159,30 @@ class Command:
                         f"Using the lab server at {lab.url}; {len(others)} more run "
                         f"jupyter-qsession ({', '.join(others)}): choose with --server URL."
                     )
+                if args.account is not None:
+                    served = [account["name"] for account in lab.accounts()]
+                    if args.account not in served:
+                        raise NotFound(
+                            f"The lab server at {lab.url} serves no account named "
+                            f"{args.account!r} (accounts: {', '.join(served)})."
+                        )
                 return lab
             if args.server is not None:
                 raise ProviderUnavailable(found.passed_over[0])
             for reason in found.passed_over:
                 self.note(f"Not using {reason}")
-        service = DirectService.connect(args.emulator_dir)
+        service = DirectService.connect(args.emulator_dir, args.account)
         self.note(f"No lab server with jupyter-qsession is used: asking {service.where}.")
         return service
 
     # ----------------------------------------------------------------- commands
     def list(self, target: LabServer | DirectService) -> int:
         if isinstance(target, LabServer):
-            sessions = target.sessions(every=self.args.all)
+            sessions = self.on_account(target.sessions(every=self.args.all))
             empty = "No session." if self.args.all else (
                 "No session of this lab's kernels (--all: the account's too).")  # fmt: skip
+            if self.args.account is not None:
+                empty = f"{empty[:-1]} on account {self.args.account}."
         else:
             sessions = target.sessions()
             empty = f"No open session on {target.where}."
@@ -175,6 +193,13 @@ class Command:
         return OK
 
     def end(self, target: LabServer | DirectService, how: str, session_id: str) -> int:
+        wanted = self.args.account
+        if isinstance(target, LabServer) and wanted is not None:
+            account = (target.session(session_id).get("account") or {}).get("name")
+            if account != wanted:
+                raise Conflict(
+                    f"Session {session_id} is on account {account}, not {wanted}: nothing was done."
+                )
         session = target.end(session_id, how)
         if self.args.json:
             self.write_json(session)
@@ -185,7 +210,10 @@ class Command:
         return OK
 
     def close_idle(self, target: LabServer | DirectService) -> int:
-        idle = target.sessions(idle=True) if isinstance(target, LabServer) else target.idle()
+        if isinstance(target, LabServer):
+            idle = self.on_account(target.sessions(idle=True))
+        else:
+            idle = target.idle()
         if not idle:
             if self.args.json:
                 self.write_json({"closed": [], "skipped": []})
@@ -219,6 +247,13 @@ class Command:
         print(render(idle, self.clock()), file=self.err if self.args.json else self.out)
         answer = self.ask(f"Close these {len(idle)} idle session(s)? [y/N] ")
         return answer.strip().lower() in ("y", "yes")
+
+    def on_account(self, sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The lab's sessions on the account ``--account`` names (all without it)."""
+        wanted = self.args.account
+        if wanted is None:
+            return sessions
+        return [s for s in sessions if (s.get("account") or {}).get("name") == wanted]
 
     # ----------------------------------------------------------------- output
     def note(self, text: str) -> None:
