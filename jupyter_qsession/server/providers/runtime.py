@@ -18,6 +18,7 @@ qiskit-ibm-runtime is imported on first use: a lab configured for the emulator n
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -300,6 +301,26 @@ class RuntimeServiceProvider(Provider):
                 raise NotFound(exc.message) from None
             if exc.status_code == 409:
                 raise Conflict(exc.message) from None
-            raise ProviderUnavailable(f"The Qiskit Runtime service refused: {exc.message}") from exc
+            if exc.status_code is None:
+                raise self._unreachable(exc) from None
+            raise ProviderUnavailable(
+                f"The Qiskit Runtime service refused: {_short(exc.message)}"
+            ) from None
         except (IBMError, AccountNotFoundError, OSError) as exc:
-            raise ProviderUnavailable(f"The Qiskit Runtime service is unreachable: {exc}") from None
+            raise self._unreachable(exc) from None
+
+    def _unreachable(self, exc: BaseException) -> ProviderUnavailable:
+        """One line a person reads: where, and why in a few words (not urllib3's paragraph)."""
+        where = self.spec.url or "IBM Quantum"
+        errno = _ERRNO.search(str(exc))
+        why = errno.group(1) if errno else _short(str(exc), 80) or type(exc).__name__
+        return ProviderUnavailable(f"{where} is unreachable: {why}.")
+
+
+# "[Errno 111] Connection refused" inside the client's and urllib3's messages.
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()\]]+)")
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
