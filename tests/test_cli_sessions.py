@@ -233,6 +233,9 @@ async def test_direct_finds_the_emulator_a_lab_left_running_in_its_dir(lab, tmp_
     emulator_dir = str(lab.emulator.process.state_dir)
     listed = await run_json("list", "--direct", "--emulator-dir", emulator_dir, env=env)
     assert [s["id"] for s in listed["sessions"]] == [session_id]
+    # Named as the lab names its emulator's account, as a session read through the lab is.
+    assert listed["sessions"][0]["account"] == {"name": "emulator", "channel": "local",
+                                                "instance": None}  # fmt: skip
 
 
 def _session_with_a_done_job(url: str, key: str) -> str:
