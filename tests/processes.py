@@ -134,12 +134,13 @@ def run_in_kernel(root: Path, kernel_id: str, code: str, timeout: float = 60) ->
 
 def remote_account_only(account_file: Path, url: str, token: str) -> list[str]:
     """Save a standalone emulator at ``url`` as the account ``remote`` in ``account_file``,
-    as a user saves an account; the options of a lab that serves only that account."""
+    as a user saves an account; the options of a lab that serves only that account (a
+    :class:`LabProcess` reads its own ``account_file``: save it there)."""
     from jupyter_qsession.client.accounts_file import save_account
     from jupyter_qsession.emulator.instance import INSTANCE_CRN
 
     save_account("remote", url=url, token=token, instance=INSTANCE_CRN, path=account_file)
-    return ["--QSessionApp.emulator=False", f"--QSessionApp.account_file={account_file}"]
+    return ["--QSessionApp.emulator=False"]
 
 
 class LabProcess:

@@ -52,6 +52,7 @@ def start_server(tmp_path, emulator_url: str) -> tuple[subprocess.Popen, str]:
         f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
         f"--ServerApp.root_dir={tmp_path}",
         f"--QSessionApp.registry_path={tmp_path / 'sessions.sqlite'}",
+        f"--QSessionApp.account_file={tmp_path / 'qiskit-ibm.json'}",
         *remote_account_only(tmp_path / "qiskit-ibm.json", emulator_url, "test-key"),
     ]  # fmt: skip
     env = dict(
