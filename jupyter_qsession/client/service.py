@@ -5,31 +5,34 @@ Kernels of a lab server inherit the provider from the server's environment (the 
 emulator's URL and key, or IBM credentials; names in :mod:`jupyter_qsession.wire`). Elsewhere
 the same variables, or a saved IBM Quantum account, are used. The client (and the emulator's
 ``runtime_service``) is imported by :func:`connect`, on the first cell that needs the service.
+A service for one named account (the kernel keeps one per account) is :func:`connect_quietly`.
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound, ProviderUnavailable, QSessionError
+from ..vocabulary import AccountSource
 from ..wire import EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
 from .calls import call
 
+if TYPE_CHECKING:
+    from .accounts_file import AccountSpec
+
 
 def connect() -> Any:
-    """A ``QiskitRuntimeService`` for this kernel's provider."""
-    url, token = os.environ.get(EMULATOR_URL_ENV), os.environ.get(EMULATOR_TOKEN_ENV)
-    if url and token:
-        from .emulator_service import runtime_service
+    """A ``QiskitRuntimeService`` for this kernel's provider: the lab emulator's account
+    (:func:`.account_lookup.local_accounts`), else the client's default account."""
+    from .account_lookup import local_accounts
 
-        _probe(url)
-        with _without_token_notice():
-            return call(runtime_service, url, token)
+    lab = next((s for s in local_accounts() if s.source == AccountSource.LAB), None)
+    if lab is not None:
+        return connect_quietly(lab, "emulator")
     from qiskit_ibm_runtime import QiskitRuntimeService
 
     try:
@@ -42,10 +45,22 @@ def connect() -> Any:
         ) from None
 
 
+def connect_quietly(spec: AccountSpec, kind: str | None = None) -> Any:
+    """:func:`.account_lookup.connect_account` through :func:`call`, without the client's
+    token notice (every account here is built with its token on purpose); an emulator that
+    does not answer fails in seconds."""
+    from .account_lookup import connect_account
+
+    if kind == "emulator" and spec.url:
+        _probe(spec.url)
+    with without_token_notice():
+        return call(connect_account, spec, kind)
+
+
 @contextmanager
-def _without_token_notice() -> Iterator[None]:
+def without_token_notice() -> Iterator[None]:
     """Drop the client's "Loading account with the given token" WARNING while we construct the
-    service: the token is the emulator's key, passed on purpose, and the notice would otherwise
+    service: the token is the account's key, passed on purpose, and the notice would otherwise
     be the first output of a kernel's first ``%%qsession`` cell. Only that message, only on
     the logger that emits it, only for the construction."""
     service_logger = logging.getLogger("qiskit_ibm_runtime.qiskit_runtime_service")

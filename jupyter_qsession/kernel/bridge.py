@@ -54,8 +54,15 @@ class BridgeClient:
         kernel_id = match.group("id")
         return cls(url=url, kernel_id=kernel_id, token=kernel_token(kernel.session.key, kernel_id))
 
-    def register(self, session_id: str) -> dict[str, Any]:
-        return self._send("POST", f"kernels/{self.kernel_id}/sessions", {"session_id": session_id})
+    def register(self, session_id: str, account: str | None = None) -> dict[str, Any]:
+        """Hold ``session_id`` under this kernel; ``account`` None: the lab asks its accounts
+        which one knows the session."""
+        body = {"session_id": session_id, "account": account}
+        return self._send("POST", f"kernels/{self.kernel_id}/sessions", body)
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """The accounts the lab serves (``AccountModel``s: no tokens), the emulator first."""
+        return self._send("GET", f"kernels/{self.kernel_id}/accounts")["accounts"]
 
     def sessions(self) -> list[dict[str, Any]]:
         """The sessions registered under this kernel, newest first."""
