@@ -2,7 +2,8 @@
 
 Like a ``Session`` object the user keeps in a variable, it stays open until closed — by the
 user (``--close``, ``%qsession close``), by the service (TTLs), or by the server when the
-kernel dies (the server knows it because it is registered under this kernel's id).
+kernel dies (the server knows it because it is registered under this kernel's id, and on
+which account). Which account a session opens on is :mod:`.accounts`' choice.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..client.calls import call
-from ..client.service import connect, find_backend, is_open_plan
-from ..errors import BadRequest, Conflict, QSessionError
-from ..vocabulary import SessionState
+from ..client.service import find_backend, is_open_plan
+from ..errors import BadRequest, Conflict, NotFound, QSessionError
+from ..vocabulary import AccountState, SessionState
+from .accounts import KernelAccounts, preference
 from .bridge import BridgeClient
 from .status import ended_words
 
@@ -30,10 +32,20 @@ class LiveSession:
     # Ids of the session's jobs as last listed: a cell's jobs are the ones that are new after it.
     known_jobs: set[str] | None = None
     newest_job: str | None = None  # the newest of them
+    account: str | None = None  # the account's name
+    service: Any = None  # the account's service
+    shown: bool = False  # words name the account (the lab serves several)
 
     @property
     def id(self) -> str:
         return self.session.session_id
+
+    @property
+    def label(self) -> str:
+        """The backend as the status says it: ``fake_manila on team-a`` where the account is
+        worth naming, else ``fake_manila``."""
+        name = self.backend.name
+        return f"{name} on {self.account}" if self.shown and self.account else name
 
     def details(self) -> dict[str, Any]:
         return call(self.session.details) or {}
@@ -66,25 +78,28 @@ class KernelSessions:
 
     def __init__(
         self,
-        connect: Callable[[], Any] = connect,
+        accounts: KernelAccounts | None = None,
         bridge: Callable[[], BridgeClient | None] = BridgeClient.from_kernel,
     ) -> None:
-        self._connect = connect
         self._bridge = bridge
-        self._service: Any = None
+        self.accounts = accounts or KernelAccounts(bridge)
         self.current: LiveSession | None = None
         self.last: LiveSession | None = None  # the latest session, also once ended
 
     @property
     def service(self) -> Any:
-        if self._service is None:
-            self._service = self._connect()
-        return self._service
+        """The service of the kernel's (latest) session's account, else the default one's."""
+        live = self.current or self.last
+        if live is not None:
+            return live.service
+        default = self.accounts.default()
+        return self.accounts.service(default.name, default.provider)
 
     def ensure(
         self,
         backend: str | None,
         *,
+        account: str | None = None,
         mode: str = "session",
         max_time: int | None = None,
         new: bool = False,
@@ -94,46 +109,53 @@ class KernelSessions:
             raise BadRequest(f"Bad mode {mode!r}: use 'session' or 'batch'.")
         current = self.current
         if current is not None and not new:
-            self._check_reusable(current, backend, mode)
+            self._check_reusable(current, backend, account, mode)
             return current, False
+        previous = current or self.last  # `--new` after a close or cancel: the same backend
         if backend is None:
-            previous = current or self.last  # `--new` after a close or cancel: the same backend
             if previous is None:
                 raise Conflict("No session is open in this kernel: name a backend, e.g. "
                                  "%%qsession --backend fake_manila")  # fmt: skip
             backend = previous.backend.name
+            chosen = self.accounts.choose(account, None, previous.account)
+        else:
+            chosen = self.accounts.choose(account, backend, None)
         if current is not None:
             self._close_quietly(current)
-        return self.open(backend, mode=mode, max_time=max_time), True
+        return self.open(backend, account=chosen.name, mode=mode, max_time=max_time), True
 
-    def open(self, backend: str, *, mode: str, max_time: int | None) -> LiveSession:
+    def open(self, backend: str, *, account: str, mode: str, max_time: int | None) -> LiveSession:
         from qiskit_ibm_runtime import Batch, Session
 
-        target = find_backend(self.service, backend)
+        service = self._service_of(account)
+        target = find_backend(service, backend)
         kind = Session if mode == "session" else Batch
-        live = LiveSession(call(kind, backend=target, max_time=max_time), target, mode, [], set())
-        if mode == "session" and is_open_plan(self.service):
+        session = call(kind, backend=target, max_time=max_time)
+        live = self._live(session, target, mode, account, service)
+        if mode == "session" and is_open_plan(service):
             live.notes.append(
                 "Open plan: sessions are not available, so these jobs run in job mode "
                 "(each one queues)."
             )
-        live.notes.extend(self._register(live.id))
+        live.known_jobs = set()
+        live.notes.extend(self._register(live))
         self.current = self.last = live
         return live
 
     def attach(self, session_id: str) -> LiveSession:
-        """Make an existing session (e.g. opened in another kernel) this kernel's."""
-        from qiskit_ibm_runtime import Batch, Session
+        """Make an existing session (e.g. opened in another kernel) this kernel's: on the
+        first account that knows it (the kernel's session's, the default, the emulator...)."""
+        from qiskit_ibm_runtime import Batch
 
-        probe = call(Session.from_id, session_id, self.service)
+        account, service, probe = self._find(session_id)
         details = call(probe.details) or {}
         mode = "batch" if details.get("mode") == "batch" else "session"
-        session = probe if mode == "session" else call(Batch.from_id, session_id, self.service)
-        backend = find_backend(self.service, details.get("backend_name") or "")
-        live = LiveSession(session, backend, mode)
+        session = probe if mode == "session" else call(Batch.from_id, session_id, service)
+        backend = find_backend(service, details.get("backend_name") or "")
+        live = self._live(session, backend, mode, account, service)
         self._check_open(live)
-        live.new_jobs(self.service)  # what ran before is not the next cell's
-        live.notes.extend(self._register(session_id))
+        live.new_jobs(service)  # what ran before is not the next cell's
+        live.notes.extend(self._register(live))
         self.current = self.last = live
         return live
 
@@ -151,9 +173,17 @@ class KernelSessions:
         return live, already
 
     # ----------------------------------------------------------------- helpers
-    def _check_reusable(self, live: LiveSession, backend: str | None, mode: str) -> None:
+    def _check_reusable(
+        self, live: LiveSession, backend: str | None, account: str | None, mode: str
+    ) -> None:
+        if account is not None and account != live.account:
+            self.accounts.choose(account, None, None)  # an account the lab does not serve
+            raise Conflict(
+                f"This kernel's session {live.id} is on account {live.account}, not "
+                f"{account}. Add --new to close it and open one there."
+            )
         if backend is not None and backend != live.backend.name:
-            find_backend(self.service, backend)  # a typo: the closest names, not --new
+            find_backend(live.service, backend)  # a typo: the closest names, not --new
             raise Conflict(
                 f"This kernel's session {live.id} runs on {live.backend.name}, not {backend}. "
                 "Add --new to close it and open one there."
@@ -187,15 +217,44 @@ class KernelSessions:
         except QSessionError:
             pass
 
-    def _register(self, session_id: str) -> list[str]:
+    def _service_of(self, account: str) -> Any:
+        provider = next((a.provider for a in self.accounts.seen if a.name == account), None)
+        return self.accounts.service(account, provider)
+
+    def _live(self, session: Any, backend: Any, mode: str, account: str, service: Any) -> Any:
+        shown = len(self.accounts.seen) > 1
+        return LiveSession(session, backend, mode, account=account, service=service, shown=shown)
+
+    def _find(self, session_id: str) -> tuple[str, Any, Any]:
+        """The account that knows ``session_id``, its service and the client's ``Session``."""
+        from qiskit_ibm_runtime import Session
+
+        accounts = self.accounts.listing()
+        mine = (self.current or self.last).account if (self.current or self.last) else None
+        order = sorted(accounts, key=lambda a: (a.name != mine, *preference(a)))
+        failures: list[QSessionError] = []
+        for account in order:
+            if account.state == AccountState.UNREACHABLE:
+                continue
+            try:
+                service = self._service_of(account.name)
+                return account.name, service, call(Session.from_id, session_id, service)
+            except QSessionError as error:
+                failures.append(error)
+        if len(order) == 1 and failures:
+            raise failures[0]  # one account: its own words
+        names = ", ".join(a.name for a in order)
+        raise NotFound(f"No session {session_id} on any account ({names}).")
+
+    def _register(self, live: LiveSession) -> list[str]:
         bridge = self._bridge()
         if bridge is None:
             return [
-                f"Not in a JupyterLab kernel: nothing will close session {session_id} for you "
+                f"Not in a JupyterLab kernel: nothing will close session {live.id} for you "
                 "(use --close or %qsession close)."
             ]
         try:
-            bridge.register(session_id)
+            bridge.register(live.id, account=live.account)
         except QSessionError as error:
-            return [f"The lab server did not register session {session_id}: {error.message}"]
+            return [f"The lab server did not register session {live.id}: {error.message}"]
         return []

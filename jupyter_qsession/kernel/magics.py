@@ -1,15 +1,18 @@
 """``%%qsession``: run a cell's primitives in the kernel's live Qiskit Runtime session.
 
-``%%qsession [--backend NAME] [--max-time 15m] [--mode session|batch] [--new] [--close]``
-opens the kernel's session (or reuses the open one), defines ``session``, ``backend`` and
-``service``, and runs the cell inside qiskit-ibm-runtime's own session context, so primitives
-created in the cell without a mode run in the session: the client-side ``Sampler``,
-``Estimator`` (``qiskit_ibm_runtime.executor_sampler``/``executor_estimator``) and ``Executor``
-as well as the deprecated ``SamplerV2`` and ``EstimatorV2``.
+``%%qsession [--backend NAME] [--account NAME] [--max-time 15m] [--mode session|batch] [--new]
+[--close]`` opens the kernel's session (or reuses the open one) on the account that has the
+backend (or the one named; ``kernel/accounts.py`` chooses), defines ``session``, ``backend``
+and ``service`` (that account's), and runs the cell inside qiskit-ibm-runtime's own session
+context, so primitives created in the cell without a mode run in the session: the client-side
+``Sampler``, ``Estimator`` (``qiskit_ibm_runtime.executor_sampler``/``executor_estimator``)
+and ``Executor`` as well as the deprecated ``SamplerV2`` and ``EstimatorV2``.
 
 ``%qsession [status|list|close|cancel|use ID]`` inspects or ends it; ``%qsession list --all``
-also lists the account's other open sessions (``kernel/account_listing.py``). A ``Session``
-the user opens without the magic is registered under the kernel too (``kernel/attribution.py``).
+also lists the account's other open sessions (``kernel/account_listing.py``);
+``%qsession accounts`` lists the accounts with their state (``kernel/accounts_view.py``).
+A ``Session`` the user opens without the magic is registered under the kernel too
+(``kernel/attribution.py``).
 
 Loading the extension imports none of qiskit, its Runtime client or the emulator: the client
 is imported by the first cell that needs the service. A refusal is shown as its one-line
@@ -29,14 +32,15 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from ..client.calls import call, parallel
 from ..durations import parse_duration
 from ..errors import BadRequest, QSessionError
-from ..session_table import job_counts
+from ..session_table import account_name, job_counts
 from ..vocabulary import ENDED_WORDS, MODE_WORDS, SessionState, state_word
 from . import attribution
+from .accounts_view import accounts_table
 from .bridge import BridgeClient
 from .kernel_sessions import KernelSessions
 from .status import CellStatus, StatusFollower, summary
 
-LINE_USAGE = "Usage: %qsession [status | list [--all] | close | cancel | use SESSION_ID]"
+LINE_USAGE = "Usage: %qsession [status | list [--all] | accounts | close | cancel | use SESSION_ID]"
 
 
 @magics_class
@@ -54,6 +58,7 @@ class QSessionMagics(Magics):
 
     @magic_arguments()
     @argument("--backend", help="Backend of a new session, e.g. fake_manila.")
+    @argument("--account", help="The account to open it on (default: the one with the backend).")
     @argument("--max-time", help="Max TTL of a new session: 90s, 15m, 1h30m, or seconds.")
     @argument("--mode", choices=["session", "batch"], default="session")
     @argument("--new", action="store_true", help="Close this kernel's session and open another.")
@@ -105,23 +110,22 @@ class QSessionMagics(Magics):
 
         max_time = parse_duration(args.max_time) if args.max_time else None
         live, opened = self.sessions.ensure(
-            args.backend, mode=args.mode, max_time=max_time, new=args.new
+            args.backend, account=args.account, mode=args.mode, max_time=max_time, new=args.new
         )
         for note in live.notes if opened else []:
             print(note)
         # Shown before the body runs, so the cell's jobs are visible while they queue.
         status = CellStatus(live, started=self.clock(), after_job=live.newest_job)
-        status.show(summary(live.backend.name, live.mode, live.id, None, [], 0, running=True))
+        status.show(summary(live.label, live.mode, live.id, None, [], 0, running=True))
         self.shell.user_ns.update(session=live.session, backend=live.backend)
-        self.shell.user_ns["service"] = self.sessions.service
+        self.shell.user_ns["service"] = live.service
         set_cm_session(live.session)  # what `with Session(...)` does, without closing after
 
         def finish() -> None:
             set_cm_session(None)
             if args.close:
                 self.sessions.end("close")
-            service = self.sessions.service
-            cell_jobs, details = parallel(lambda: live.new_jobs(service), live.details)
+            cell_jobs, details = parallel(lambda: live.new_jobs(live.service), live.details)
             status.finish(cell_jobs, details, self.clock())
             self._follow(status)
 
@@ -154,19 +158,22 @@ class QSessionMagics(Magics):
             from .account_listing import account_table
 
             print(account_table(self.sessions, self.clock()))
+        elif command == "accounts" and len(words) == 1:
+            print(accounts_table(self.sessions.accounts.listing()))
         elif command in ("close", "cancel") and len(words) == 1:
             live, already = self.sessions.end(command)
+            name = f"Session {live.id}" + (f" on {live.account}" if live.shown else "")
             if already is not None:
-                print(f"Session {live.id} had already ended: {already}. Nothing to {command}.")
+                print(f"{name} had already ended: {already}. Nothing to {command}.")
             elif command == "close":
-                print(f"Session {live.id} closed: queued jobs still run.")
+                print(f"{name} closed: queued jobs still run.")
             else:
-                print(f"Session {live.id} cancelled: queued jobs are cancelled.")
+                print(f"{name} cancelled: queued jobs are cancelled.")
         elif command == "use" and len(words) == 2:
             live = self.sessions.attach(words[1])
             for note in live.notes:
                 print(note)
-            print(f"This kernel now uses session {live.id} on {live.backend.name}.")
+            print(f"This kernel now uses session {live.id} on {live.label}.")
         else:
             raise BadRequest(LINE_USAGE)
 
@@ -184,7 +191,8 @@ class QSessionMagics(Magics):
         if not sessions:
             print("No session registered under this kernel.")
             return
-        rows = [("session", "backend", "mode", "state", "jobs")]
+        several = len(self.sessions.accounts.listing()) > 1
+        rows = [("session", "account", "backend", "mode", "state", "jobs")]
         for session in sessions:
             state = state_word(session["state"], session["accepting_jobs"])
             if session["state"] == SessionState.CLOSED:
@@ -192,11 +200,15 @@ class QSessionMagics(Magics):
                 state = f"ended: {ENDED_WORDS.get(reason, reason or 'closed')}"
             counts = job_counts((job["primitive"], job["status"]) for job in session["jobs"][::-1])
             mode = MODE_WORDS.get(session["mode"], session["mode"])
-            rows.append((session["id"], session["backend"], mode, state, counts or "no jobs"))
-        widths = [max(len(row[column]) for row in rows) for column in range(4)]
+            account = account_name(session) or "?"
+            cells = (session["id"], account, session["backend"], mode, state, counts or "no jobs")
+            rows.append(cells)
+        if not several:  # one account: today's table
+            rows = [(row[0], *row[2:]) for row in rows]
+        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
         for row in rows:
-            padded = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
-            print("  ".join([*padded, row[4]]))
+            padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+            print("  ".join([*padded, row[-1]]))
 
     def _list_current(self) -> None:
         """Outside a lab no server keeps this kernel's sessions: its current one, as the
@@ -205,10 +217,10 @@ class QSessionMagics(Magics):
         if live is None:
             print("No session in this kernel.")
             return
-        jobs = call(self.sessions.service.jobs, session_id=live.id, limit=100)[::-1]
+        jobs = call(live.service.jobs, session_id=live.id, limit=100)[::-1]
         statuses = parallel(*[job.status for job in jobs])
         counts = job_counts(zip([job.primitive_id for job in jobs], statuses, strict=True))
-        print(f"{live.id} on {live.backend.name}  jobs: {counts or 'none yet'}")
+        print(f"{live.id} on {live.label}  jobs: {counts or 'none yet'}")
 
 
 def run_at_cell_depth(magics: QSessionMagics) -> Callable[[list[str]], list[str]]:

@@ -73,9 +73,11 @@ def summary(
     running: bool = False,
 ) -> str:
     """One line: ``fake_manila · session abc · active · 7:59:10 left · jobs of this cell:
-    3 sampler DONE``. ``mode`` is the magic's word (``session``/``batch``); ``jobs`` the cell's
-    ``(primitive, status)`` pairs, or None for a status that belongs to no cell; ``details``
-    None before anything was read (the cell just started)."""
+    3 sampler DONE``. ``backend`` may name the account (``fake_manila on team-a``, where the
+    lab serves several: ``LiveSession.label``). ``mode`` is the magic's word
+    (``session``/``batch``); ``jobs`` the cell's ``(primitive, status)`` pairs, or None for a
+    status that belongs to no cell; ``details`` None before anything was read (the cell just
+    started)."""
     parts = [backend, f"{mode} {session_id}"]
     ended = None if details is None else ended_words(details)
     if ended is not None:
@@ -128,6 +130,7 @@ class CellStatus:
             "backend": self.live.backend.name,
             "mode": self.live.mode,
             "provider": provider_name(),
+            "account": self.live.account,
             "started": to_iso(self.started),
             "after_job": self.after_job,
             "jobs": self.job_ids if self.in_cell else [],
@@ -169,7 +172,7 @@ class CellStatus:
             else:
                 statuses = parallel(*fetch)
         except QSessionError as error:
-            name = f"{self.live.backend.name} · {self.live.mode} {self.live.id}"
+            name = f"{self.live.label} · {self.live.mode} {self.live.id}"
             self.update(f"{name} · {error.message}")
             return
         for i, status in zip(pending, statuses, strict=True):
@@ -178,7 +181,7 @@ class CellStatus:
         jobs = list(zip(primitives, self.statuses, strict=True)) if self.in_cell else None
         self.ended = details.get("state") == SessionState.CLOSED
         live = self.live
-        self.update(summary(live.backend.name, live.mode, live.id, details, jobs, now))
+        self.update(summary(live.label, live.mode, live.id, details, jobs, now))
 
 
 class StatusFollower:
