@@ -86,15 +86,6 @@ class KernelSessions:
         self.current: LiveSession | None = None
         self.last: LiveSession | None = None  # the latest session, also once ended
 
-    @property
-    def service(self) -> Any:
-        """The service of the kernel's (latest) session's account, else the default one's."""
-        live = self.current or self.last
-        if live is not None:
-            return live.service
-        default = self.accounts.default()
-        return self.accounts.service(default.name, default.provider)
-
     def ensure(
         self,
         backend: str | None,
