@@ -1,0 +1,334 @@
+"""What serving several accounts costs the lab (issue 19, item 6).
+
+Run: ``python bench/accounts.py`` (``--part startup`` or ``--part refresh`` for one half).
+Each lab is a :class:`processes.LabProcess` (``jupyter server`` as a child process, its account
+file ``<root>/qiskit-ibm.json``); each figure is a ratio against a baseline measured in the
+same run:
+
+* start-up: from spawning the lab until ``GET /qsession/api/sessions`` answers 200 (and until
+  ``GET /api/status`` does), with one saved account whose URL refuses connections (a closed
+  loopback port) ÷ with no account file; ``--runs`` alternating runs of each after one untimed
+  run of each, median (goal <= 1.05). Then one more lab whose saved account points at a
+  loopback socket that accepts and resets every connection: the connections it makes there
+  during start-up and in the ``--seconds`` after (backoff, no request storm), and its log
+  lines naming the account.
+* refresh: the wall time of ``GET /qsession/api/accounts?refresh=1`` (each account's usage
+  and a discovery look, in parallel) on a lab serving three accounts — its emulator and two
+  standalone emulators (threads of this process) saved as accounts — ÷ on a lab serving its
+  emulator only; both labs run at once and are asked in turn, ``--refreshes`` times each
+  after three untimed ones, median (goal <= 1.5). The standalone emulators count the requests
+  they get (their request log), per refresh. Both labs tend their accounts every hour
+  (``--Provider.refresh_interval``) so nothing but the timed refreshes asks them. Last, a
+  refresh that discovers: a plain script (REST) opens a session with one queued job on each
+  standalone emulator, then one refresh, after which both sessions must be listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+# Measure this checkout, whatever version of the package is installed.
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, os.path.join(REPO, "bench"))
+
+from discovery import Account  # noqa: E402 - the benches' REST client (key "bench")
+from lab_process import load  # noqa: E402
+from processes import LabProcess, free_port  # noqa: E402 - the tests' own helpers
+
+from jupyter_qsession.client.accounts_file import save_account  # noqa: E402
+from jupyter_qsession.emulator import Emulator, EmulatorThread  # noqa: E402
+from jupyter_qsession.emulator.instance import INSTANCE_CRN  # noqa: E402
+
+ACCOUNT = "ibm-unreachable"
+QUIET = "--Provider.refresh_interval=3600"  # only the timed refreshes ask the accounts
+
+
+def stop(lab: LabProcess) -> None:
+    """Stop the lab as Ctrl-C would, then its emulator (the last lab to stop stops it)."""
+    info = lab.emulator_dir / "emulator.json"
+    pid = lab.emulator_pid() if info.exists() else None
+    lab.stop()
+    deadline = time.monotonic() + 15
+    while pid is not None and info.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if pid is not None and info.exists():
+        os.kill(pid, signal.SIGKILL)
+
+
+def spawn_timed(lab: LabProcess) -> tuple[float, float, float]:
+    """Spawn; when (``perf_counter``), and the seconds until ``GET /api/status`` and until
+    ``GET /qsession/api/sessions`` answered 200 (both polled every 5 ms in one loop)."""
+    times: dict[str, float] = {}
+    spawned = time.perf_counter()
+    lab.spawn()
+
+    def both() -> bool:
+        if "status" not in times and lab.answers():
+            times["status"] = time.perf_counter() - spawned
+        if "status" in times and lab.get("sessions").status_code == 200:
+            times["sessions"] = time.perf_counter() - spawned
+        return "sessions" in times
+
+    lab.wait_until(both)
+    return spawned, times["status"], times["sessions"]
+
+
+def account_state(lab: LabProcess, name: str) -> str:
+    reply = lab.get("accounts")
+    if reply.status_code != 200:
+        return ""
+    return next((a["state"] for a in reply.json()["accounts"] if a["name"] == name), "")
+
+
+class Resetter:
+    """A loopback port that accepts each connection and resets it at once, noting when."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted: list[float] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(time.perf_counter())
+            conn.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+            conn.close()  # linger 0: an RST, as a dead service's proxy might answer
+
+
+# --------------------------------------------------------------------- start-up
+def startup(runs: int, seconds: float) -> None:
+    timed: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    unreachable_after: list[float] = []
+    plan = [(False, True), (True, False)]
+    for index in range(runs + 1):  # the first pair is untimed: it warms the disk cache
+        for with_account in plan[index % 2]:
+            with tempfile.TemporaryDirectory() as tmp:
+                lab = LabProcess(Path(tmp))
+                if with_account:  # nothing listens there
+                    url = f"http://127.0.0.1:{free_port()}"
+                    save_account(
+                        ACCOUNT, url=url, token="k", instance=INSTANCE_CRN, path=lab.account_file
+                    )
+                try:
+                    spawned, status, sessions = spawn_timed(lab)
+                    if with_account:
+                        lab.wait_until(lambda lab=lab: account_state(lab, ACCOUNT) == "unreachable")
+                        shown = time.perf_counter() - spawned
+                    if index:
+                        timed[with_account].append((status, sessions))
+                        if with_account:
+                            unreachable_after.append(shown)
+                finally:
+                    stop(lab)
+            time.sleep(1.0)  # let the stopped lab's emulator go
+    median = statistics.median
+    print(f"Lab start-up, median of {runs} alternating runs (after one untimed run of each)")
+    for column, what in ((1, "GET /qsession/api/sessions"), (0, "GET /api/status")):
+        base = [t[column] for t in timed[False]]
+        ext = [t[column] for t in timed[True]]
+        print(f"  spawn -> {what} answers")
+        print(f"    no account file (baseline):          {median(base):6.2f} s"
+              f"   (runs {', '.join(f'{s:.2f}' for s in base)})")  # fmt: skip
+        print(f"    one saved account, port closed:      {median(ext):6.2f} s"
+              f"   ratio {median(ext) / median(base):.3f}   (goal <= 1.05;"
+              f" runs {', '.join(f'{s:.2f}' for s in ext)})")  # fmt: skip
+    shown = median(unreachable_after)
+    print(f"  spawn -> GET /qsession/api/accounts says it unreachable:  {shown:.2f} s")
+    storm(seconds)
+
+
+def storm(seconds: float) -> None:
+    """Connections to an account whose service resets them, during start-up and after."""
+    resetter = Resetter()
+    with tempfile.TemporaryDirectory() as tmp:
+        lab = LabProcess(Path(tmp))
+        save_account(ACCOUNT, url=resetter.url, token="k", instance=INSTANCE_CRN,
+                     path=lab.account_file)  # fmt: skip
+        try:
+            spawned, _, sessions = spawn_timed(lab)
+            up = spawned + sessions
+            time.sleep(seconds)
+            end = time.perf_counter()
+            accounts = lab.get("accounts").json()["accounts"]
+            logged = [line for line in lab.log_tail(10**7).splitlines() if ACCOUNT in line]
+        finally:
+            stop(lab)
+            resetter.sock.close()
+    during = [t - spawned for t in resetter.accepted if t <= up]
+    after = [t - up for t in resetter.accepted if up < t <= end]
+    (account,) = [a for a in accounts if a["name"] == ACCOUNT]
+    print("An account whose service resets every connection: connections the lab made to it")
+    print(f"  during start-up ({sessions:.2f} s):  {len(during)}"
+          f"   (at {', '.join(f'{t:.2f}' for t in during)} s after the spawn)")  # fmt: skip
+    print(f"  in the {seconds:g} s after:       {len(after)}"
+          f"   (at {', '.join(f'{t:.1f}' for t in after)} s after start-up)")  # fmt: skip
+    print(
+        f"  its state then: {account['state']}, next try {account['next_try']};"
+        f" log lines naming it: {len(logged)}"
+    )
+    for line in logged:
+        print(f"    {line.strip()[:160]}")
+    print(f"  ({load()})")
+
+
+# --------------------------------------------------------------------- refresh
+class RequestLog(logging.Handler):
+    """The emulators' request log (``_log_request``, at debug), counted per emulator thread."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.counts: dict[int, Counter] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.funcName != "_log_request":
+            return
+        status, method, uri = record.args[:3]  # type: ignore[index]
+        path = urlsplit(uri).path
+        self.counts.setdefault(record.thread, Counter())[f"{method} {path} {status}"] += 1
+
+    def total(self, emu: EmulatorThread) -> Counter:
+        return Counter(self.counts.get(emu._thread.ident, Counter()))
+
+
+def refresh(refreshes: int, rounds: int) -> None:
+    requests_log = RequestLog()
+    emulator_log = logging.getLogger("jupyter_qsession.emulator.emulator")
+    emulator_log.setLevel(logging.DEBUG)
+    emulator_log.propagate = False
+    emulator_log.addHandler(requests_log)
+    standalone = {}
+    for name in ("team-a", "team-b"):  # queued jobs stay queued: nothing simulates
+        emu = EmulatorThread(Emulator(api_key="bench", queue_wait=10**6, simulation_workers=1))
+        emu.start()
+        standalone[name] = emu
+    labs: dict[int, LabProcess] = {}
+    with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as three:
+        labs[1], labs[3] = LabProcess(Path(one), QUIET), LabProcess(Path(three), QUIET)
+        for name, emu in standalone.items():
+            save_account(name, url=emu.url, token="bench", instance=INSTANCE_CRN,
+                         path=labs[3].account_file)  # fmt: skip
+        try:
+            for lab in labs.values():
+                lab.start()
+            for n, lab in labs.items():
+                lab.wait_until(lambda lab=lab, n=n: _reachable(lab, n), timeout=120)
+                for _ in range(3):  # untimed: the first discovery look reads the last 8 h
+                    _refresh(lab)
+            times: dict[int, list[float]] = {1: [], 3: []}
+            per_refresh: dict[str, list[Counter]] = {name: [] for name in standalone}
+            for i in range(refreshes):
+                for n in (1, 3) if i % 2 == 0 else (3, 1):
+                    before = {name: requests_log.total(e) for name, e in standalone.items()}
+                    times[n].append(_refresh(labs[n]))
+                    for name, emu in standalone.items():
+                        got = requests_log.total(emu) - before[name]
+                        if n == 3:
+                            per_refresh[name].append(got)
+                        else:
+                            assert not got, "the one-account lab never asks them"
+            found_times, found_requests = discovering(labs[3], standalone, requests_log, rounds)
+        finally:
+            for lab in labs.values():
+                stop(lab)
+            for emu in standalone.values():
+                emu.stop()
+    median = statistics.median
+    base, many = median(times[1]), median(times[3])
+    print(f"One refresh of every account (GET /qsession/api/accounts?refresh=1), median of "
+          f"{refreshes}, the two labs asked in turn")  # fmt: skip
+    print(f"  the lab's emulator only (baseline):   {1000 * base:7.1f} ms"
+          f"   (p10-p90 {_spread(times[1])})")  # fmt: skip
+    print(f"  + two saved standalone emulators:     {1000 * many:7.1f} ms   ratio {many / base:.2f}"
+          f"   (goal <= 1.5; p10-p90 {_spread(times[3])})")  # fmt: skip
+    for name, counts in per_refresh.items():
+        totals = sorted(sum(c.values()) for c in counts)
+        kinds = sum(counts, Counter())
+        print(
+            f"  requests at {name} per refresh: min {totals[0]}, max {totals[-1]}"
+            f"   ({'; '.join(f'{k} x{v / len(counts):g}' for k, v in sorted(kinds.items()))})"
+        )
+    print(
+        f"A refresh that discovers a plain script's new session on each saved emulator, "
+        f"median of {rounds}: {1000 * median(found_times):.1f} ms"
+        f" (ratio {median(found_times) / base:.2f} to the baseline), both then listed"
+    )
+    for name, counts in found_requests.items():
+        print(f"  requests at {name}: {', '.join(str(sum(c.values())) for c in counts)}")
+    print(f"  ({load()})")
+
+
+def _reachable(lab: LabProcess, accounts: int) -> bool:
+    found = lab.get("accounts").json()["accounts"]
+    return len(found) == accounts and all(
+        a["state"] == "reachable" and a["backends"] for a in found
+    )
+
+
+def _refresh(lab: LabProcess) -> float:
+    start = time.perf_counter()
+    reply = lab.get("accounts?refresh=1")
+    seconds = time.perf_counter() - start
+    assert reply.status_code == 200, reply.text
+    return seconds
+
+
+def discovering(lab, standalone, requests_log, rounds) -> tuple[list[float], dict]:
+    clients = {name: Account(emu.url) for name, emu in standalone.items()}
+    times: list[float] = []
+    counts: dict[str, list[Counter]] = {name: [] for name in standalone}
+    for _ in range(rounds):
+        opened = {}
+        for name, client in clients.items():
+            opened[name] = client.session(jobs=1)
+        before = {name: requests_log.total(e) for name, e in standalone.items()}
+        times.append(_refresh(lab))
+        for name, emu in standalone.items():
+            counts[name].append(requests_log.total(emu) - before[name])
+        listed = {s["id"]: s["account"]["name"] for s in lab.get("sessions").json()["sessions"]}
+        for name, session_id in opened.items():
+            assert listed.get(session_id) == name, (name, session_id, listed)
+    return times, counts
+
+
+def _spread(values: list[float]) -> str:
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]  # noqa: E731
+    return f"{1000 * pick(0.1):.1f}-{1000 * pick(0.9):.1f} ms"
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=["startup", "refresh", "all"], default="all")
+    parser.add_argument("--runs", type=int, default=5, help="start-ups of each kind")
+    parser.add_argument("--seconds", type=float, default=30.0, help="counting connections")
+    parser.add_argument("--refreshes", type=int, default=30, help="timed refreshes of each lab")
+    parser.add_argument("--rounds", type=int, default=5, help="refreshes that discover")
+    args = parser.parse_args()
+    print(f"({load()} at the start)")
+    if args.part in ("startup", "all"):
+        startup(args.runs, args.seconds)
+    if args.part in ("refresh", "all"):
+        refresh(args.refreshes, args.rounds)
