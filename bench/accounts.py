@@ -14,23 +14,25 @@ same run:
   lines naming the account.
 * refresh: the wall time of ``GET /qsession/api/accounts?refresh=1`` (each account's usage
   and a discovery look, in parallel) on a lab serving three accounts — its emulator and two
-  standalone emulators (threads of this process) saved as accounts — ÷ on a lab serving its
-  emulator only; both labs run at once and are asked in turn, ``--refreshes`` times each
-  after three untimed ones, median (goal <= 1.5). The standalone emulators count the requests
-  they get (their request log), per refresh. Both labs tend their accounts every hour
-  (``--Provider.refresh_interval``) so nothing but the timed refreshes asks them. Last, a
-  refresh that discovers: a plain script (REST) opens a session with one queued job on each
-  standalone emulator, then one refresh, after which both sessions must be listed.
+  standalone emulators (``jupyter qsession emulator`` processes) saved as accounts — ÷ on a
+  lab serving its emulator only; both labs run at once and are asked in turn,
+  ``--refreshes`` times each after three untimed ones, median (goal <= 1.5). The standalone
+  emulators count the requests they get (their request log, at debug), per refresh. Both
+  labs tend their accounts every hour (``--Provider.refresh_interval``) so nothing but the
+  timed refreshes asks them. Last, a refresh that discovers: a plain script (REST) opens a
+  session with one queued job on each standalone emulator, then one refresh, after which
+  both sessions must be listed.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
+import re
 import signal
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -50,11 +52,11 @@ from lab_process import load  # noqa: E402
 from processes import LabProcess, free_port  # noqa: E402 - the tests' own helpers
 
 from jupyter_qsession.client.accounts_file import save_account  # noqa: E402
-from jupyter_qsession.emulator import Emulator, EmulatorThread  # noqa: E402
 from jupyter_qsession.emulator.instance import INSTANCE_CRN  # noqa: E402
 
 ACCOUNT = "ibm-unreachable"
 QUIET = "--Provider.refresh_interval=3600"  # only the timed refreshes ask the accounts
+LOGGED = 0.05  # s for an emulator to log the requests it just answered
 
 
 def stop(lab: LabProcess) -> None:
@@ -195,37 +197,51 @@ def storm(seconds: float) -> None:
 
 
 # --------------------------------------------------------------------- refresh
-class RequestLog(logging.Handler):
-    """The emulators' request log (``_log_request``, at debug), counted per emulator thread."""
+# `jupyter qsession emulator` with its request log (``_log_request``, at debug) on stderr.
+RUNNER = (
+    "import logging, sys; logging.basicConfig(level=logging.DEBUG,"
+    " format='%(created)f %(name)s %(message)s');"
+    "from jupyter_qsession.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+REQUEST = re.compile(r"^[\d.]+ jupyter_qsession\.emulator\.emulator (\d{3}) (\w+) (\S+) ", re.M)
 
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.counts: dict[int, Counter] = {}
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.funcName != "_log_request":
-            return
-        status, method, uri = record.args[:3]  # type: ignore[index]
-        path = urlsplit(uri).path
-        self.counts.setdefault(record.thread, Counter())[f"{method} {path} {status}"] += 1
+class Standalone:
+    """A standalone emulator process (key ``bench``; queued jobs stay queued), counting the
+    requests it logged."""
 
-    def total(self, emu: EmulatorThread) -> Counter:
-        return Counter(self.counts.get(emu._thread.ident, Counter()))
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        command = [
+            sys.executable, "-c", RUNNER, "emulator", "--port", "0", "--token", "bench",
+            "--queue-wait", "1000000", "--simulation-workers", "1",
+        ]  # fmt: skip
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True
+            )
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http://"):
+            raise RuntimeError(self.log_path.read_text())
+
+    def requests(self) -> Counter:
+        """Every request it answered so far, by method, path and status."""
+        found = REQUEST.findall(self.log_path.read_text(errors="replace"))
+        return Counter(f"{method} {urlsplit(uri).path} {status}" for status, method, uri in found)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 def refresh(refreshes: int, rounds: int) -> None:
-    requests_log = RequestLog()
-    emulator_log = logging.getLogger("jupyter_qsession.emulator.emulator")
-    emulator_log.setLevel(logging.DEBUG)
-    emulator_log.propagate = False
-    emulator_log.addHandler(requests_log)
-    standalone = {}
-    for name in ("team-a", "team-b"):  # queued jobs stay queued: nothing simulates
-        emu = EmulatorThread(Emulator(api_key="bench", queue_wait=10**6, simulation_workers=1))
-        emu.start()
-        standalone[name] = emu
     labs: dict[int, LabProcess] = {}
-    with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as three:
+    with (
+        tempfile.TemporaryDirectory() as one,
+        tempfile.TemporaryDirectory() as three,
+        tempfile.TemporaryDirectory() as logs,
+    ):
+        standalone = {name: Standalone(Path(logs) / f"{name}.log") for name in ("team-a", "team-b")}
         labs[1], labs[3] = LabProcess(Path(one), QUIET), LabProcess(Path(three), QUIET)
         for name, emu in standalone.items():
             save_account(name, url=emu.url, token="bench", instance=INSTANCE_CRN,
@@ -241,15 +257,16 @@ def refresh(refreshes: int, rounds: int) -> None:
             per_refresh: dict[str, list[Counter]] = {name: [] for name in standalone}
             for i in range(refreshes):
                 for n in (1, 3) if i % 2 == 0 else (3, 1):
-                    before = {name: requests_log.total(e) for name, e in standalone.items()}
+                    before = {name: e.requests() for name, e in standalone.items()}
                     times[n].append(_refresh(labs[n]))
+                    time.sleep(LOGGED)
                     for name, emu in standalone.items():
-                        got = requests_log.total(emu) - before[name]
+                        got = emu.requests() - before[name]
                         if n == 3:
                             per_refresh[name].append(got)
                         else:
                             assert not got, "the one-account lab never asks them"
-            found_times, found_requests = discovering(labs[3], standalone, requests_log, rounds)
+            found_times, found_requests = discovering(labs[3], standalone, rounds)
         finally:
             for lab in labs.values():
                 stop(lab)
@@ -295,7 +312,7 @@ def _refresh(lab: LabProcess) -> float:
     return seconds
 
 
-def discovering(lab, standalone, requests_log, rounds) -> tuple[list[float], dict]:
+def discovering(lab: LabProcess, standalone: dict[str, Standalone], rounds: int) -> tuple:
     clients = {name: Account(emu.url) for name, emu in standalone.items()}
     times: list[float] = []
     counts: dict[str, list[Counter]] = {name: [] for name in standalone}
@@ -303,10 +320,11 @@ def discovering(lab, standalone, requests_log, rounds) -> tuple[list[float], dic
         opened = {}
         for name, client in clients.items():
             opened[name] = client.session(jobs=1)
-        before = {name: requests_log.total(e) for name, e in standalone.items()}
+        before = {name: e.requests() for name, e in standalone.items()}
         times.append(_refresh(lab))
+        time.sleep(LOGGED)
         for name, emu in standalone.items():
-            counts[name].append(requests_log.total(emu) - before[name])
+            counts[name].append(emu.requests() - before[name])
         listed = {s["id"]: s["account"]["name"] for s in lab.get("sessions").json()["sessions"]}
         for name, session_id in opened.items():
             assert listed.get(session_id) == name, (name, session_id, listed)
