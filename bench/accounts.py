@@ -192,7 +192,7 @@ def storm(seconds: float) -> None:
         f" log lines naming it: {len(logged)}"
     )
     for line in logged:
-        print(f"    {line.strip()[:160]}")
+        print(f"    {line.strip()[:240]}")
     print(f"  ({load()})")
 
 
@@ -254,11 +254,14 @@ def refresh(refreshes: int, rounds: int) -> None:
                 for _ in range(3):  # untimed: the first discovery look reads the last 8 h
                     _refresh(lab)
             times: dict[int, list[float]] = {1: [], 3: []}
+            cpu: dict[int, float] = {1: 0.0, 3: 0.0}
             per_refresh: dict[str, list[Counter]] = {name: [] for name in standalone}
             for i in range(refreshes):
                 for n in (1, 3) if i % 2 == 0 else (3, 1):
                     before = {name: e.requests() for name, e in standalone.items()}
+                    used = cpu_seconds(labs[n].process.pid)
                     times[n].append(_refresh(labs[n]))
+                    cpu[n] += cpu_seconds(labs[n].process.pid) - used
                     time.sleep(LOGGED)
                     for name, emu in standalone.items():
                         got = emu.requests() - before[name]
@@ -280,6 +283,8 @@ def refresh(refreshes: int, rounds: int) -> None:
           f"   (p10-p90 {_spread(times[1])})")  # fmt: skip
     print(f"  + two saved standalone emulators:     {1000 * many:7.1f} ms   ratio {many / base:.2f}"
           f"   (goal <= 1.5; p10-p90 {_spread(times[3])})")  # fmt: skip
+    print(f"  the lab process's CPU per refresh:    {1000 * cpu[1] / refreshes:7.1f} ms"
+          f" -> {1000 * cpu[3] / refreshes:.1f} ms   (user + system, /proc/PID/stat)")  # fmt: skip
     for name, counts in per_refresh.items():
         totals = sorted(sum(c.values()) for c in counts)
         kinds = sum(counts, Counter())
@@ -302,6 +307,12 @@ def _reachable(lab: LabProcess, accounts: int) -> bool:
     return len(found) == accounts and all(
         a["state"] == "reachable" and a["backends"] for a in found
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _refresh(lab: LabProcess) -> float:
