@@ -28,18 +28,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
 # Measure this checkout, whatever version of the package is installed.
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -47,6 +41,15 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 sys.path.insert(0, os.path.join(REPO, "bench"))
 
+from account_pieces import (  # noqa: E402
+    LOGGED,
+    Resetter,
+    Standalone,
+    account_state,
+    cpu_seconds,
+    spawn_timed,
+    stop,
+)
 from discovery import Account  # noqa: E402 - the benches' REST client (key "bench")
 from lab_process import load  # noqa: E402
 from processes import LabProcess, free_port  # noqa: E402 - the tests' own helpers
@@ -56,68 +59,6 @@ from jupyter_qsession.emulator.instance import INSTANCE_CRN  # noqa: E402
 
 ACCOUNT = "ibm-unreachable"
 QUIET = "--Provider.refresh_interval=3600"  # only the timed refreshes ask the accounts
-LOGGED = 0.05  # s for an emulator to log the requests it just answered
-
-
-def stop(lab: LabProcess) -> None:
-    """Stop the lab as Ctrl-C would, then its emulator (the last lab to stop stops it)."""
-    info = lab.emulator_dir / "emulator.json"
-    pid = lab.emulator_pid() if info.exists() else None
-    lab.stop()
-    deadline = time.monotonic() + 15
-    while pid is not None and info.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if pid is not None and info.exists():
-        os.kill(pid, signal.SIGKILL)
-
-
-def spawn_timed(lab: LabProcess) -> tuple[float, float, float]:
-    """Spawn; when (``perf_counter``), and the seconds until ``GET /api/status`` and until
-    ``GET /qsession/api/sessions`` answered 200 (both polled every 5 ms in one loop)."""
-    times: dict[str, float] = {}
-    spawned = time.perf_counter()
-    lab.spawn()
-
-    def both() -> bool:
-        if "status" not in times and lab.answers():
-            times["status"] = time.perf_counter() - spawned
-        if "status" in times and lab.get("sessions").status_code == 200:
-            times["sessions"] = time.perf_counter() - spawned
-        return "sessions" in times
-
-    lab.wait_until(both)
-    return spawned, times["status"], times["sessions"]
-
-
-def account_state(lab: LabProcess, name: str) -> str:
-    reply = lab.get("accounts")
-    if reply.status_code != 200:
-        return ""
-    return next((a["state"] for a in reply.json()["accounts"] if a["name"] == name), "")
-
-
-class Resetter:
-    """A loopback port that accepts each connection and resets it at once, noting when."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.accepted: list[float] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(time.perf_counter())
-            conn.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
-            )
-            conn.close()  # linger 0: an RST, as a dead service's proxy might answer
 
 
 # --------------------------------------------------------------------- start-up
@@ -184,9 +125,8 @@ def storm(seconds: float) -> None:
     (account,) = [a for a in accounts if a["name"] == ACCOUNT]
     print("An account whose service resets every connection: connections the lab made to it")
     print(f"  during start-up ({sessions:.2f} s):  {len(during)}"
-          f"   (at {', '.join(f'{t:.2f}' for t in during)} s after the spawn)")  # fmt: skip
-    print(f"  in the {seconds:g} s after:       {len(after)}"
-          f"   (at {', '.join(f'{t:.1f}' for t in after)} s after start-up)")  # fmt: skip
+          + _at(during, "after the spawn"))  # fmt: skip
+    print(f"  in the {seconds:g} s after:       {len(after)}" + _at(after, "after start-up"))
     print(
         f"  its state then: {account['state']}, next try {account['next_try']};"
         f" log lines naming it: {len(logged)}"
@@ -196,44 +136,11 @@ def storm(seconds: float) -> None:
     print(f"  ({load()})")
 
 
+def _at(times: list[float], since: str) -> str:
+    return f"   (at {', '.join(f'{t:.1f}' for t in times)} s {since})" if times else ""
+
+
 # --------------------------------------------------------------------- refresh
-# `jupyter qsession emulator` with its request log (``_log_request``, at debug) on stderr.
-RUNNER = (
-    "import logging, sys; logging.basicConfig(level=logging.DEBUG,"
-    " format='%(created)f %(name)s %(message)s');"
-    "from jupyter_qsession.cli import main; sys.exit(main(sys.argv[1:]))"
-)
-REQUEST = re.compile(r"^[\d.]+ jupyter_qsession\.emulator\.emulator (\d{3}) (\w+) (\S+) ", re.M)
-
-
-class Standalone:
-    """A standalone emulator process (key ``bench``; queued jobs stay queued), counting the
-    requests it logged."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.log_path = log_path
-        command = [
-            sys.executable, "-c", RUNNER, "emulator", "--port", "0", "--token", "bench",
-            "--queue-wait", "1000000", "--simulation-workers", "1",
-        ]  # fmt: skip
-        with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True
-            )
-        self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http://"):
-            raise RuntimeError(self.log_path.read_text())
-
-    def requests(self) -> Counter:
-        """Every request it answered so far, by method, path and status."""
-        found = REQUEST.findall(self.log_path.read_text(errors="replace"))
-        return Counter(f"{method} {urlsplit(uri).path} {status}" for status, method, uri in found)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
 def refresh(refreshes: int, rounds: int) -> None:
     labs: dict[int, LabProcess] = {}
     with (
@@ -307,12 +214,6 @@ def _reachable(lab: LabProcess, accounts: int) -> bool:
     return len(found) == accounts and all(
         a["state"] == "reachable" and a["backends"] for a in found
     )
-
-
-def cpu_seconds(pid: int) -> float:
-    """The process's user + system CPU time so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _refresh(lab: LabProcess) -> float:
