@@ -203,7 +203,10 @@ def _kernel_pids(serverapp: Any) -> dict[str, int | None]:
 
 
 def _emulator(manager: Any) -> EmulatorProcess | None:
-    process = getattr(getattr(manager, "provider", None), "process", None)
+    """The lab's own emulator process (the accounts' provider holds it as ``emulator``)."""
+    provider = getattr(manager, "provider", None)
+    provider = getattr(provider, "emulator", None) or provider
+    process = getattr(provider, "process", None)
     return process if isinstance(process, EmulatorProcess) else None
 
 
