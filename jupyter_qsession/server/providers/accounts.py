@@ -165,9 +165,12 @@ class AccountsProvider(Provider):
                 await self.refresh(account)
             await asyncio.sleep(account.provider.refresh_interval)
 
-    async def refresh(self, account: ServedAccount, *, usage: bool = False) -> None:
-        """Ask one account what is due now (``usage``: its usage too); any failure makes it
-        unreachable for a while, never a dead task."""
+    async def refresh(
+        self, account: ServedAccount, *, usage: bool = False, look: bool = True
+    ) -> None:
+        """Ask one account what is due now (``usage``: its usage too; ``look``: a look for
+        its open sessions, once discovery started); any failure makes it unreachable for a
+        while, never a dead task."""
         provider = account.provider
         try:
             if not account.backends:
@@ -180,7 +183,7 @@ class AccountsProvider(Provider):
                 if account.usage is None or _facts(account.usage) != _facts(fresh):
                     account.usage = fresh
                     self._tell(account)
-            if self._discovering:
+            if look and self._discovering:
                 await provider.look(self._push_from(account.name))
             account.health.succeeded()
         except ProviderUnavailable as exc:
@@ -198,9 +201,10 @@ class AccountsProvider(Provider):
         return last is None or time.monotonic() - last >= self.usage_interval
 
     async def refresh_all(self, *, usage: bool = False) -> None:
-        """Ask every account that is due now (``GET /accounts?refresh=1``)."""
+        """Ask every account that is due now for its usage (``GET /accounts?refresh=1``):
+        one request each; discovery keeps its own pace."""
         due = [a for a in self.accounts.values() if a.health.due()]
-        await asyncio.gather(*(self.refresh(a, usage=usage) for a in due))
+        await asyncio.gather(*(self.refresh(a, usage=usage, look=False) for a in due))
 
     def nudge(self, session_id: str, usage_seconds: float) -> None:
         """A session's usage moved (a manager listener): read its account's usage soon, once
