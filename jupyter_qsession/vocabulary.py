@@ -155,6 +155,19 @@ ORIGIN_WORDS = {
     SessionOrigin.ELSEWHERE: "Elsewhere on this account",
 }
 
+
+def short_instance(instance: str) -> str:
+    """An instance as a narrow view shows it: the instance's id in a CRN (without one, its
+    resource, e.g. the emulator's ``…::emulator``), cut to 8 characters; any other instance
+    (``hub/group/project``, a name) as it is."""
+    fields = instance.split(":")
+    if fields[0] != "crn" or len(fields) < 8:
+        return instance
+    resource = next((f for f in reversed(fields[8:]) if f), "")
+    found = fields[7] or resource or fields[6] or instance
+    return f"{found[:8]}…" if len(found) > 8 else found
+
+
 ACCOUNT_STATE_WORDS = {
     AccountState.UNKNOWN: "connecting",
     AccountState.REACHABLE: "reachable",

@@ -72,28 +72,15 @@ export function compareAccounts(
 
 /**
  * A short hint of where an account lives, for a header 250 px wide: its
- * channel, and the instance's own id (a CRN's service-instance field, else
- * the instance as named). The tooltip (`accountTitle`) has them in full.
+ * channel, and the instance as the server shortens it (`instance_hint`, one
+ * rule in `vocabulary.py`); an account no longer served, known only from its
+ * sessions, shows its instance whole (clipped by CSS). The tooltip
+ * (`accountTitle`) has them in full.
  */
 export function accountHint(account: AccountRef | AccountModel): string {
-  const instance = account.instance ? shortInstance(account.instance) : '';
+  const instance =
+    'instance_hint' in account ? account.instance_hint : account.instance;
   return instance ? `${account.channel} · ${instance}` : account.channel;
-}
-
-/**
- * The instance's id in a CRN (`crn:v1:bluemix:public:quantum-computing:
- * us-east:a/<account>:<instance>::`; without one, its resource, e.g. the
- * emulator's `…::emulator`), shortened to 8 characters; any other instance
- * (`hub/group/project`, a name) as it is.
- */
-export function shortInstance(instance: string): string {
-  const fields = instance.split(':');
-  if (fields[0] !== 'crn' || fields.length < 8) {
-    return instance;
-  }
-  const id =
-    fields[7] || fields.slice(8).filter(Boolean).pop() || fields[6] || instance;
-  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface AccountModel {
   instance: string | null;
   /** 'emulator' (a jupyter-qsession emulator) or 'ibm'. */
   provider: string;
+  /** The instance as a narrow view shows it (vocabulary.py). */
+  instance_hint: string | null;
   source: AccountSource;
   /** Where a backend several accounts have goes: the client's default saved account, else the lab's emulator. */
   is_default: boolean;

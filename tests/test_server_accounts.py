@@ -25,6 +25,7 @@ from jupyter_qsession.client.accounts_file import read_account_file, save_accoun
 from jupyter_qsession.emulator.clock import WallClock
 from jupyter_qsession.emulator.instance import INSTANCE_CRN
 from jupyter_qsession.server.account_health import AccountHealth
+from jupyter_qsession.vocabulary import short_instance
 from lab import server_config
 
 FAST = {"RuntimeServiceProvider": {"refresh_interval": 0.1}}
@@ -249,3 +250,11 @@ def test_an_unreachable_account_is_asked_again_ever_later_and_logged_once(caplog
     lines = [r.getMessage() for r in caplog.records if "gone" in r.getMessage()]
     assert len(lines) == 2  # unreachable once, reachable again once
     assert health.due() and health.state == "reachable"
+
+
+def test_an_instance_reads_short_where_a_view_is_narrow():
+    """One rule (vocabulary.short_instance), sent as AccountModel.instance_hint."""
+    crn = "crn:v1:bluemix:public:quantum-computing:us-east:a/0123:9f8e7d6c5b4a::"
+    assert short_instance(crn) == "9f8e7d6c…"
+    assert short_instance(INSTANCE_CRN) == "emulator"  # no instance id, only a resource
+    assert short_instance("hub/group/project") == "hub/group/project"

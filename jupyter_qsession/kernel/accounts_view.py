@@ -8,23 +8,11 @@ whose state nobody asked: ``unknown``. Never a token.
 from __future__ import annotations
 
 from ..timing import epoch
-from ..vocabulary import AccountState
+from ..vocabulary import AccountState, short_instance
 from .accounts import Account
 
 COLUMNS = ("account", "channel", "instance", "backends", "state")  # state last: it runs long
 DEFAULT_MARK = " *"
-
-
-def short_instance(instance: str) -> str:
-    """The instance's id in a CRN (without one, its resource, e.g. the emulator's
-    ``…::emulator``), cut to 8 characters; any other instance as it is. The sidebar's
-    ``shortInstance`` (src/accounts.ts) says the same."""
-    fields = instance.split(":")
-    if fields[0] != "crn" or len(fields) < 8:
-        return instance
-    resource = next((f for f in reversed(fields[8:]) if f), "")
-    found = fields[7] or resource or fields[6] or instance
-    return f"{found[:8]}…" if len(found) > 8 else found
 
 
 def state_words(account: Account) -> str:

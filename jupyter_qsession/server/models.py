@@ -178,6 +178,9 @@ class AccountModel(AccountRef):
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     provider: str = Field(description="'emulator' (a jupyter-qsession emulator) or 'ibm'.")
+    instance_hint: str | None = Field(
+        default=None, description="The instance as a narrow view shows it (vocabulary.py)."
+    )
     source: AccountSource
     is_default: bool = Field(
         description="Where a backend several accounts have goes: the client's default saved "

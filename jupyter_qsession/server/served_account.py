@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..vocabulary import AccountSource
+from ..vocabulary import AccountSource, short_instance
 from .account_health import AccountHealth
 from .models import AccountModel, AccountRef, AccountUsage
 
@@ -34,6 +34,7 @@ class ServedAccount:
         return AccountModel(
             **self.ref.model_dump(),
             provider=self.kind,
+            instance_hint=short_instance(self.ref.instance) if self.ref.instance else None,
             source=self.source,
             is_default=self.is_default,
             backends=self.backends,

@@ -1,4 +1,4 @@
-import { accountHint, shortInstance } from '../accounts';
+import { accountHint } from '../accounts';
 
 import { SessionEventStream } from '../events';
 
@@ -30,6 +30,7 @@ const SECOND = makeAccount({
   channel: 'ibm_quantum_platform',
   instance:
     'crn:v1:bluemix:public:quantum-computing:us-east:a/0123:9f8e7d6c5b4a::',
+  instance_hint: '9f8e7d6c…', // the server's short_instance (tests/test_server_accounts.py)
   source: 'saved',
   usage: makeUsage({
     used_seconds: 60,
@@ -300,13 +301,14 @@ describe('the sidebar with three accounts', () => {
     expect(hint.textContent).toBe('ibm_quantum_platform · 9f8e7d6c…');
     expect(hint.title).toContain(`Instance: ${SECOND.instance}`);
     expect(accountHint(EMULATOR)).toBe('local');
-    expect(shortInstance('hub/group/project')).toBe('hub/group/project');
-    // The emulator's CRN has no instance id, only a resource.
+    // A session's account reference (no hint): the instance whole.
     expect(
-      shortInstance(
-        'crn:v1:bluemix:public:quantum-computing:us-east:a/qsession-emulator::emulator'
-      )
-    ).toBe('emulator');
+      accountHint({
+        name: 'x',
+        channel: 'ibm_cloud',
+        instance: 'hub/group/project'
+      })
+    ).toBe('ibm_cloud · hub/group/project');
     panel.dispose();
   });
 

@@ -124,6 +124,7 @@ export function makeAccount(
     name: 'emulator',
     channel: 'local',
     instance: null,
+    instance_hint: null,
     provider: 'emulator',
     source: 'lab',
     is_default: false,
