@@ -174,9 +174,11 @@ class RuntimeServiceProvider(Provider):
     def _build_service(self) -> Any:
         from ...client.account_service import service_for
         from ...client.emulator_probe import service_kind
+        from ...client.service import without_token_notice
 
         kind = service_kind(self.spec.url)
-        service = service_for(self.spec, kind)
+        with without_token_notice():  # the account's key, passed on purpose
+            service = service_for(self.spec, kind)
         self.kind = kind
         return service
 
