@@ -52,3 +52,6 @@ FAILPOINT_ENV = "QSESSION_EMULATOR_FAILPOINT"
 # The accounts of c.QSessionApp.accounts, with their tokens, for the kernels the lab starts:
 # a JSON list of {"name", "channel", "url", "token", "instance"} (env, never argv or a browser).
 CONFIG_ACCOUNTS_ENV = "QSESSION_CONFIG_ACCOUNTS"
+# The account file the lab reads (c.QSessionApp.account_file), so its kernels read the same
+# saved accounts even where it is not the client's default ~/.qiskit/qiskit-ibm.json.
+ACCOUNT_FILE_ENV = "QSESSION_ACCOUNT_FILE"

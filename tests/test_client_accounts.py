@@ -83,7 +83,9 @@ def test_a_bad_entry_is_one_warning_naming_file_and_account_and_the_others_load(
     account_file.write_text(json.dumps(data))
     read = read_account_file(account_file)
     assert [s.name for s in read.specs] == ["good"]
-    assert read.specs[0].is_default  # the only one the client would load
+    # Nobody made it the default: the client would fall back to it, the lab does not (the
+    # lab's emulator stays the default; an account is the default only if saved as one).
+    assert not read.specs[0].is_default
     bad = [
         "no-token",
         "no-channel",

@@ -101,9 +101,10 @@ async def test_the_lab_serves_its_emulator_and_every_saved_account(lab, account_
     assert found["emulator"]["source"] == "lab" and found["team-a"]["source"] == "saved"
     assert found["team-a"]["instance"] == INSTANCE_CRN
     assert "fake_manila" in found["team-b"]["backends"]
-    # The client's own default (QiskitRuntimeService() with no name) is the default here too.
-    client_default = [s.name for s in read_account_file(account_file).specs if s.is_default]
-    assert [n for n, a in found.items() if a["is_default"]] == client_default
+    # None was saved as the default: the lab's emulator is (not the client's last resort, any
+    # saved account, which would take the user's fake_* cells off the lab's emulator).
+    assert not [s.name for s in read_account_file(account_file).specs if s.is_default]
+    assert [n for n, a in found.items() if a["is_default"]] == ["emulator"]
     _, text = await lab.raw("accounts")
     assert b"key-a" not in text and b"key-b" not in text  # never a token
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import NotFound
 from ..vocabulary import EMULATOR_ACCOUNT, LOCAL_CHANNEL, AccountSource
-from ..wire import CONFIG_ACCOUNTS_ENV, EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
+from ..wire import ACCOUNT_FILE_ENV, CONFIG_ACCOUNTS_ENV, EMULATOR_TOKEN_ENV, EMULATOR_URL_ENV
 from .accounts_file import (
     AccountSpec,
     account_file_path,
@@ -49,7 +49,8 @@ def local_accounts(environ: Mapping[str, str] | None = None) -> list[AccountSpec
     except ValueError:
         exported = []
     specs += config_accounts(exported if isinstance(exported, list) else []).specs
-    specs += read_account_file(account_file_path(), environ).specs
+    saved = environ.get(ACCOUNT_FILE_ENV) or account_file_path()  # the lab's, in its kernels
+    specs += read_account_file(saved, environ).specs
     env = environment_account(environ)
     if env is not None:
         specs.append(env)

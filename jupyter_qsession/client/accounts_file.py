@@ -212,21 +212,23 @@ def _with_default(spec: AccountSpec, is_default: bool) -> AccountSpec:
 
 
 def _default_name(good: dict[str, dict], environ: Mapping[str, str]) -> str | None:
-    """The saved account the client picks with no name (``AccountManager.get`` after the
-    environment account): an ``is_default_account``, else the default of
-    ``$QISKIT_IBM_CHANNEL``'s channel, else the default-named one of any channel."""
+    """The saved account the user made the default: one saved with ``set_as_default``
+    (``is_default_account``; the one of ``$QISKIT_IBM_CHANNEL``'s channel first), else one
+    under the client's default names (``default``, ``default-ibm-quantum-platform``, ...).
+    Not the client's last resort (any account of the channel, when none is the default):
+    an emulator saved without ``--default`` must not take cells from the lab's emulator."""
     if not good:
         return None
     from qiskit_ibm_runtime.accounts.management import _CHANNEL_TYPES, AccountManager
 
     channel = environ.get("QISKIT_IBM_CHANNEL") or DEFAULT_CHANNEL
-    for chosen in (
-        AccountManager._get_default_account(good, None),
-        AccountManager._get_default_account(good, channel),
-    ):
-        if chosen is not None:
-            return next(name for name, entry in good.items() if entry is chosen)
-    for kind in _CHANNEL_TYPES:
+    marked = [name for name, entry in good.items() if entry.get("is_default_account")]
+    for name in marked:
+        if good[name].get("channel") == channel:
+            return name
+    if marked:
+        return marked[0]
+    for kind in (channel, *_CHANNEL_TYPES):
         name = AccountManager._get_default_account_name(kind)
         if name in good:
             return name

@@ -20,7 +20,7 @@ from traitlets import Bool, Dict, Enum, Float, Instance, List, Unicode, default
 
 from ..emulator.settings import QSessionEmulator
 from ..vocabulary import EMULATOR_ACCOUNT
-from ..wire import API_PREFIX, BRIDGE_URL_ENV, PROVIDER_ENV
+from ..wire import ACCOUNT_FILE_ENV, API_PREFIX, BRIDGE_URL_ENV, PROVIDER_ENV
 from .account_sources import AccountSources
 from .events import EventHub, EventsSocket
 from .handlers import (
@@ -246,6 +246,7 @@ class QSessionApp(CleanStopping, ExtensionApp):
         return {
             **self.manager.provider.kernel_env(),
             PROVIDER_ENV: "emulator" if self.emulator else "ibm",
+            ACCOUNT_FILE_ENV: self.account_file,
             BRIDGE_URL_ENV: self.serverapp.connection_url,
         }
 
