@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from ..errors import NotFound
 from ..vocabulary import EMULATOR_ACCOUNT, LOCAL_CHANNEL, AccountSource
@@ -24,6 +24,8 @@ from .accounts_file import (
     environment_account,
     read_account_file,
 )
+
+T = TypeVar("T")
 
 
 def local_accounts(environ: Mapping[str, str] | None = None) -> list[AccountSpec]:
@@ -72,13 +74,19 @@ def _one_default(specs: list[AccountSpec]) -> list[AccountSpec]:
     return [replace(s, is_default=s is chosen) for s in specs]
 
 
+def named(name: str, accounts: Sequence[T], where: str = "") -> T:
+    """The account (anything with a ``name``) called ``name``, or :class:`NotFound` naming
+    the ones there are (``where``: e.g. " here")."""
+    for account in accounts:
+        if account.name == name:  # type: ignore[attr-defined]
+            return account
+    names = ", ".join(a.name for a in accounts) or "none"  # type: ignore[attr-defined]
+    raise NotFound(f"No account named {name!r}{where} (accounts: {names}).")
+
+
 def spec_named(name: str, specs: list[AccountSpec]) -> AccountSpec:
-    """The account called ``name``, or :class:`NotFound` naming the ones there are."""
-    for spec in specs:
-        if spec.name == name:
-            return spec
-    names = ", ".join(s.name for s in specs) or "none"
-    raise NotFound(f"No account named {name!r} here (accounts: {names}).")
+    """The account called ``name`` among the local ones."""
+    return named(name, specs, " here")
 
 
 def connect_account(spec: AccountSpec, kind: str | None = None) -> Any:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..client.account_lookup import local_accounts, spec_named
+from ..client.account_lookup import local_accounts, named, spec_named
 from ..client.accounts_file import AccountSpec
 from ..client.service import connect_quietly
 from ..errors import NotFound, QSessionError
@@ -159,11 +159,7 @@ class KernelAccounts:
 
 
 def _named(name: str, accounts: list[Account]) -> Account:
-    for account in accounts:
-        if account.name == name:
-            return account
-    names = ", ".join(a.name for a in accounts) or "none"
-    raise NotFound(f"No account named {name!r} (accounts: {names}).")
+    return named(name, accounts)
 
 
 def _line(text: str) -> str:
